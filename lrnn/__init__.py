@@ -1,0 +1,17 @@
+"""lrnn: Lifted Relational Neural Networks in pure PyTorch."""
+from .datasets import Dataset, Sample
+from .errors import (CyclicGroundingError, DatasetError, GroundingError, GroundingLimitError, InputFactError,
+                     LrnnError, ParseError, QueryError, SettingsError, ShapeError, StratificationError,
+                     TemplateError, UnknownFunctionError, UnsafeRuleError, WeightError)
+from .language import (Aggregation, C, Combination, F, Metadata, R, Template, Transformation, V)
+from .settings import Initializer, Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Dataset", "Sample", "CyclicGroundingError", "DatasetError", "GroundingError", "GroundingLimitError",
+    "InputFactError", "LrnnError", "ParseError", "QueryError", "SettingsError", "ShapeError",
+    "StratificationError", "TemplateError", "UnknownFunctionError", "UnsafeRuleError", "WeightError",
+    "Aggregation", "C", "Combination", "F", "Metadata", "R", "Template", "Transformation", "V",
+    "Initializer", "Settings",
+]

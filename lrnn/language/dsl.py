@@ -6,10 +6,11 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 
 from ..errors import TemplateError, WeightError
-from .functions import Function, lookup
+from .functions import TRANSFORMATIONS, Function, lookup
 from .terms import Constant, Term, Variable, to_term
 from .values import ValueSpec, parse_bracket
 
@@ -107,18 +108,43 @@ class Atom:
     __repr__ = __str__
 
 
+_PLAIN_CONSTANT = re.compile(r"[a-z][A-Za-z0-9_]*|[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")
+
+
+def term_text(term) -> str:
+    """Render a term; a constant that would not read back as itself is written in quotes."""
+    if isinstance(term, Constant) and not _PLAIN_CONSTANT.fullmatch(term.name):
+        return '"' + term.name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(term)
+
+
+def body_function_text(function: Function, num_args: int) -> str:
+    """Render a function applied in a rule body: `sigmoid`, `leaky_relu[alpha=0.2]`.
+
+    A combination that shares its name with a transformation (softmax, sparsemax) and has one
+    argument is written `combination.softmax`, because `#softmax(a)` reads as the transformation.
+    """
+    name = function.name
+    if function.kind == "combination" and num_args == 1 and name in TRANSFORMATIONS:
+        name = f"combination.{name}"
+    if not function.params:
+        return name
+    params = function.text()[len(function.name) + 1:-1]
+    return f"{name}[{params}]"
+
+
 def atom_text(atom: Atom, with_value: bool = True) -> str:
     """Render an atom or literal in the NeuraLogic text format."""
     prefix = ("!" if atom.negated else "") + ("*" if atom.hidden else "") + ("@" if atom.special else "")
     if atom.terms == (ALL_VARIABLES,):
         core = f"{prefix}{atom.name}(...)"
     elif atom.terms:
-        core = f"{prefix}{atom.name}({', '.join(str(t) for t in atom.terms)})"
+        core = f"{prefix}{atom.name}({', '.join(term_text(t) for t in atom.terms)})"
     else:
         core = prefix + atom.name
     if atom.function is not None:
-        core = f"#{atom.function.text()}({core})" if atom.function.name != "reverse" or atom.function.params \
-            else "~" + core
+        core = f"#{body_function_text(atom.function, 1)}({core})" \
+            if atom.function.name != "reverse" or atom.function.params else "~" + core
     if with_value and atom.value is not None:
         core = f"{atom.value.text()} {core}"
     return core
@@ -147,7 +173,8 @@ class Expression:
         return found
 
     def __str__(self) -> str:
-        return f"#{self.function.text()}({', '.join(body_item_text(a) for a in self.args)})"
+        return f"#{body_function_text(self.function, len(self.args))}" \
+               f"({', '.join(body_item_text(a) for a in self.args)})"
 
     __repr__ = __str__
 

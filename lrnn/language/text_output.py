@@ -23,6 +23,8 @@ def relation_text(settings: RelationSettings) -> str:
     entries = settings.metadata.text_entries()
     if entries:
         text += f" [{', '.join(entries)}]"
+    elif settings.offset is None:
+        text += "."  # without it, a value at the start of the next clause would read as the offset
     return text
 
 

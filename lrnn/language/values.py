@@ -48,14 +48,14 @@ class ValueSpec:
         return self.initial is None or bool(np.array_equal(self.initial, other.initial))
 
     def text(self) -> str:
-        """Render in the text format: `0.5`, `[1, 2]`, `[[1, 2]]`, `{3, 3}`, `<0.5>`, `$w=...`."""
+        """Render in the text format: `0.5`, `[1, 2]`, `[[1, 2]]`, `{3, 3}`, `<0.5>`, `<{3, 3}>`, `$w=...`."""
         if self.initial is None:
             rows, cols = self.shape
             body = "{" + (f"{rows}" if cols == 1 else f"{rows}, {cols}") + "}"
         else:
             body = format_array(self.initial, self.kind)
         if self.fixed:
-            body = f"<{body[1:-1]}>" if body.startswith("{") else f"<{body}>"
+            body = f"<{body}>"
         if self.name is not None:
             body = f"${self.name}={body}"
         return body

@@ -1,0 +1,108 @@
+"""Integer-coded fact tables for all samples of a dataset."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DatasetError
+from ..language.dsl import Atom, Rule
+from ..language.terms import Constant
+from ..language.values import array_spec
+
+
+@dataclass
+class FactSet:
+    """Facts of all samples, one table per predicate.
+
+    `rows[pred]` is int64 `[n, 1 + arity]` with the sample id in column 0 and constant ids
+    after it, sorted and without duplicates. `value_ref[pred][i]` locates the value of row i:
+    ``v >= 0`` is an index into `values`, ``-1`` the default fact value, and ``-2 - t`` the
+    template fact `t`.
+    """
+
+    num_samples: int
+    rows: dict[int, np.ndarray] = field(default_factory=dict)
+    value_ref: dict[int, np.ndarray] = field(default_factory=dict)
+    values: list[np.ndarray] = field(default_factory=list)
+
+    def add_table(self, pred: int, rows: np.ndarray, value_ref: np.ndarray) -> None:
+        """Add rows of one predicate; on a duplicate (sample, terms) the first row wins."""
+        if pred in self.rows:
+            rows = np.concatenate([self.rows[pred], rows])
+            value_ref = np.concatenate([self.value_ref[pred], value_ref])
+        from .joins import joint_keys
+
+        (keys,) = joint_keys([rows[:, j] for j in range(rows.shape[1])])
+        _, first = np.unique(keys, return_index=True)  # unique keeps the first occurrence
+        order = np.lexsort(rows[first].T[::-1])
+        self.rows[pred] = rows[first][order]
+        self.value_ref[pred] = value_ref[first][order]
+
+
+def encode_samples(program, samples, template_facts: bool = True) -> tuple[FactSet, list]:
+    """Intern the facts of `samples` and the template facts into a :class:`FactSet`.
+
+    Returns the fact set and, per sample, its queries as (pred, pattern, target, text)
+    where pattern entries >= 0 are constant ids and -1 marks a variable position.
+    """
+    vocab = program.vocab
+    facts = FactSet(len(samples))
+    grouped: dict[int, tuple[list, list]] = {}
+    queries = []
+    for s, sample in enumerate(samples):
+        for fact in sample.facts:
+            if isinstance(fact, Rule):
+                raise DatasetError(f"sample {sample.name or s}: rules inside examples are not supported "
+                                   f"({fact}); move the rule into the template")
+            _check_fact(fact, sample, s)
+            pred = vocab.predicate(fact.name, fact.arity)
+            row = [s] + [vocab.constant(t.name) for t in fact.terms]
+            ref = -1
+            if fact.value is not None:
+                if fact.value.initial is None:
+                    raise DatasetError(f"sample {sample.name or s}: fact {fact} has dimensions but no "
+                                       "value; example facts need values such as [0.5] or [1, 0]")
+                ref = len(facts.values)
+                facts.values.append(fact.value.initial)
+            rows, refs = grouped.setdefault(pred, ([], []))
+            rows.append(row)
+            refs.append(ref)
+        queries.append([_encode_query(q, vocab, sample, s) for q in sample.queries])
+    if template_facts:
+        for t, fact in enumerate(program.template_facts):
+            rows, refs = grouped.setdefault(fact.pred, ([], []))
+            for s in range(len(samples)):
+                rows.append([s, *fact.const_ids])
+                refs.append(-2 - t)
+    for pred, (rows, refs) in grouped.items():
+        arity = vocab.predicates[pred][1]
+        facts.add_table(pred, np.asarray(rows, dtype=np.int64).reshape(-1, 1 + arity),
+                        np.asarray(refs, dtype=np.int64))
+    return facts, queries
+
+
+def _check_fact(fact, sample, s) -> None:
+    if not isinstance(fact, Atom) or fact.negated or fact.special or fact.function is not None:
+        raise DatasetError(f"sample {sample.name or s}: {fact!r} is not a fact")
+    for term in fact.terms:
+        if not isinstance(term, Constant):
+            raise DatasetError(f"sample {sample.name or s}: fact {fact} contains the variable {term}; "
+                               "facts must be ground")
+
+
+def _encode_query(query: Atom, vocab, sample, s):
+    if query.negated or query.special or query.function is not None:
+        raise DatasetError(f"sample {sample.name or s}: invalid query {query}")
+    pred = vocab.predicate(query.name, query.arity)
+    pattern = [vocab.constant(t.name) if isinstance(t, Constant) else -1 for t in query.terms]
+    target = None
+    if query.value is not None:
+        if query.value.initial is None:
+            raise DatasetError(f"sample {sample.name or s}: target of query {query} has no value")
+        target = query.value.initial
+    return pred, pattern, target, str(query)
+
+
+def value_array(value) -> np.ndarray:
+    return array_spec(value, "fact value")[1]

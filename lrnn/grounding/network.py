@@ -1,0 +1,253 @@
+"""From the least model to the ground network: atom ids, rule instances, relevance, depths."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import CyclicGroundingError, QueryError
+from .builtin_ops import arithmetic
+from .engine import Grounder
+from .facts import FactSet
+from .joins import first_occurrences, joint_keys, lookup
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RuleInstances:
+    """Ground instances of one rule: head atom ids `[G]` and value-literal atom ids `[G, K]`."""
+
+    head: np.ndarray
+    body: np.ndarray
+
+
+@dataclass
+class GroundNetwork:
+    """The relevant ground network of a set of samples.
+
+    Atom ids are global; `atom_pred`, `atom_sample` describe each atom, `derived` marks
+    atoms computed by rules (the rest are facts, whose value `fact_ref` locates as in
+    :class:`FactSet`), `depth` is 0 for facts and 1 + the largest body depth otherwise.
+    `queries[s]` lists (atom id, target, text) of sample s.
+    """
+
+    num_samples: int
+    atom_pred: np.ndarray
+    atom_sample: np.ndarray
+    atom_terms: list[np.ndarray]
+    derived: np.ndarray
+    fact_ref: np.ndarray
+    depth: np.ndarray
+    instances: dict[int, RuleInstances]
+    queries: list[list[tuple[int, np.ndarray | None, str]]]
+    values: list[np.ndarray] = field(default_factory=list)
+
+    def terms_of(self, atoms: np.ndarray) -> np.ndarray:
+        """Constant ids `[n, arity]` of atoms that all belong to one predicate."""
+        view = self.atom_terms
+        if len(atoms) == 0:
+            return np.zeros((0, 0), dtype=np.int64)
+        pred = int(self.atom_pred[atoms[0]])
+        return view.tables[pred][atoms - view.bases[pred], 1:]
+
+    def atom_text(self, vocab, atom: int) -> str:
+        return vocab.atom_text(int(self.atom_pred[atom]), self.atom_terms[atom])
+
+
+def build_network(program, facts: FactSet, queries, relevant_only: bool = True) -> GroundNetwork:
+    """Ground `program` on `facts` and keep what supports the queries of each sample."""
+    grounder = Grounder(program)
+    tables, bindings = grounder.least_model(facts)
+    values = list(facts.values)
+    fact_refs = {pred: refs for pred, refs in facts.value_ref.items()}
+    _add_eval_facts(program, grounder, bindings, tables, fact_refs, values)
+
+    preds = sorted(tables)
+    bases, total = {}, 0
+    for pred in preds:
+        bases[pred] = total
+        total += len(tables[pred])
+    atom_pred = np.concatenate([np.full(len(tables[p]), p, dtype=np.int64) for p in preds]) if preds \
+        else np.zeros(0, dtype=np.int64)
+    atom_sample = np.concatenate([tables[p][:, 0] for p in preds]) if preds else np.zeros(0, dtype=np.int64)
+    fact_ref = np.full(total, -1, dtype=np.int64)
+    is_fact = np.zeros(total, dtype=bool)
+    for pred, rows in facts.rows.items():
+        ids = _atom_ids(tables, bases, pred, rows)
+        is_fact[ids] = True
+        fact_ref[ids] = fact_refs[pred]
+    for pred, refs in fact_refs.items():
+        if pred not in facts.rows:  # computed facts of *_eval builtins
+            ids = bases[pred] + np.arange(len(tables[pred]))
+            is_fact[ids] = True
+            fact_ref[ids] = refs
+
+    instances = {}
+    for rule in program.rules:
+        b = bindings[rule.index]
+        head = _atom_ids(tables, bases, rule.head_pred, Grounder.literal_rows(rule.head_pattern, b))
+        body = np.zeros((len(head), len(rule.value_literals)), dtype=np.int64)
+        for k, position in enumerate(rule.value_literals):
+            lit = rule.literals[position]
+            body[:, k] = _atom_ids(tables, bases, lit.pred, Grounder.literal_rows(lit.pattern, b))
+        if not rule.duplicate_grounding and len(head):
+            keep = first_occurrences([head] + [body[:, k] for k in range(body.shape[1])])
+            head, body = head[keep], body[keep]
+        instances[rule.index] = RuleInstances(head, body)
+
+    derived = np.zeros(total, dtype=bool)
+    for inst in instances.values():
+        derived[inst.head] = True
+    query_atoms = _resolve_queries(program, queries, tables, bases, derived)
+    network = GroundNetwork(facts.num_samples, atom_pred, atom_sample,
+                            [None] * 0, derived, fact_ref, np.zeros(total, dtype=np.int64),
+                            instances, query_atoms, values)
+    network.atom_terms = _TermsView(tables, preds, bases)
+    if relevant_only:
+        _keep_relevant(network)
+    network.depth = _depths(program, network)
+    return network
+
+
+class _TermsView:
+    """Constant ids of an atom, read from the per-predicate tables on demand (for messages)."""
+
+    def __init__(self, tables, preds, bases):
+        self.tables, self.preds, self.bases = tables, preds, bases
+        self.starts = np.array([bases[p] for p in preds], dtype=np.int64)
+
+    def __getitem__(self, atom: int) -> np.ndarray:
+        i = int(np.searchsorted(self.starts, atom, side="right")) - 1
+        pred = self.preds[i]
+        return self.tables[pred][atom - self.bases[pred], 1:]
+
+
+def _atom_ids(tables, bases, pred, rows) -> np.ndarray:
+    table = tables[pred]
+    keys, table_keys = joint_keys([rows[:, j] for j in range(rows.shape[1])],
+                                  [table[:, j] for j in range(table.shape[1])])
+    position = lookup(keys, table_keys)
+    return bases[pred] + position
+
+
+def _add_eval_facts(program, grounder, bindings, tables, fact_refs, values) -> None:
+    info = grounder.info
+    for rule in program.rules:
+        for lit in rule.literals:
+            if lit.kind != "special" or lit.pred < 0:
+                continue
+            rows = Grounder.literal_rows(lit.pattern, bindings[rule.index])
+            a, b = info.numeric[rows[:, 1]], info.numeric[rows[:, 2]]
+            result = arithmetic(lit.special, a, b)
+            refs = np.arange(len(values), len(values) + len(rows), dtype=np.int64)
+            values.extend(np.array([[v]]) for v in result.tolist())
+            old = tables.get(lit.pred)
+            if old is not None:
+                rows = np.concatenate([old, rows])
+                refs = np.concatenate([fact_refs[lit.pred], refs])
+            keep = first_occurrences([rows[:, j] for j in range(rows.shape[1])])
+            rows, refs = rows[keep], refs[keep]
+            order = np.lexsort(rows.T[::-1])
+            tables[lit.pred], fact_refs[lit.pred] = rows[order], refs[order]
+
+
+def _resolve_queries(program, queries, tables, bases, derived):
+    vocab = program.vocab
+    resolved = []
+    for s, sample_queries in enumerate(queries):
+        atoms = []
+        for pred, pattern, target, text in sample_queries:
+            table = tables.get(pred)
+            if table is None:
+                raise QueryError(f"sample {s}: query {text} has no proof: no rule or fact defines "
+                                 f"{vocab.predicate_text(pred)}")
+            mask = table[:, 0] == s
+            for position, c in enumerate(pattern):
+                if c >= 0:
+                    mask &= table[:, 1 + position] == c
+            ids = bases[pred] + np.flatnonzero(mask)
+            ids = ids[derived[ids]] if -1 in pattern else ids
+            if len(ids) == 0:
+                raise QueryError(f"sample {s}: query {text} has no proof in this sample")
+            if -1 not in pattern and not derived[ids[0]]:
+                raise QueryError(f"sample {s}: query {text} is an input fact; only atoms derived by "
+                                 "rules can be queried")
+            for atom in ids:
+                atoms.append((int(atom), target, text))
+        resolved.append(atoms)
+    return resolved
+
+
+def _keep_relevant(network: GroundNetwork) -> None:
+    """Keep only atoms and instances that (transitively) support a query (backward reachability)."""
+    reached = np.zeros(len(network.atom_pred), dtype=bool)
+    for atoms in network.queries:
+        for atom, _, _ in atoms:
+            reached[atom] = True
+    kept = {r: np.zeros(len(inst.head), dtype=bool) for r, inst in network.instances.items()}
+    changed = True
+    while changed:
+        changed = False
+        for r, inst in network.instances.items():
+            fresh = reached[inst.head] & ~kept[r]
+            if fresh.any():
+                kept[r] |= fresh
+                reached[inst.body[fresh].reshape(-1)] = True
+                changed = True
+    for r, inst in network.instances.items():
+        network.instances[r] = RuleInstances(inst.head[kept[r]], inst.body[kept[r]])
+    network.relevant = reached
+
+
+def _depths(program, network: GroundNetwork) -> np.ndarray:
+    """Depth of every atom; raise CyclicGroundingError naming one cycle if the network has one."""
+    n = len(network.atom_pred)
+    depth = np.zeros(n, dtype=np.int64)
+    derived = np.zeros(n, dtype=bool)
+    for inst in network.instances.values():
+        derived[inst.head] = True
+    network.derived = derived
+    ready = ~derived
+    pending = int(derived.sum())
+    level = 0
+    while pending:
+        level += 1
+        blocked = np.zeros(n, dtype=bool)
+        for inst in network.instances.values():
+            if len(inst.head) == 0:
+                continue
+            ok = ready[inst.body].all(axis=1) if inst.body.shape[1] else np.ones(len(inst.head), dtype=bool)
+            blocked[inst.head[~ok]] = True
+        new = derived & ~ready & ~blocked
+        if not new.any():
+            raise CyclicGroundingError(_cycle_message(program, network, derived & ~ready))
+        depth[new] = level
+        ready |= new
+        pending -= int(new.sum())
+    return depth
+
+
+def _cycle_message(program, network, stuck) -> str:
+    """Find one cycle among atoms that never become ready (plain DFS; only for the message)."""
+    edges: dict[int, list[int]] = {}
+    for inst in network.instances.values():
+        for h, row in zip(inst.head.tolist(), inst.body.tolist()):
+            if stuck[h]:
+                edges.setdefault(h, []).extend(b for b in row if stuck[b])
+    start = int(np.flatnonzero(stuck)[0])
+    path, seen = [start], {start: 0}
+    while True:
+        nxt = next(iter(edges.get(path[-1], [])), None)
+        if nxt is None:
+            break
+        if nxt in seen:
+            cycle = path[seen[nxt]:] + [nxt]
+            names = " <- ".join(network.atom_text(program.vocab, a) for a in cycle)
+            sample = int(network.atom_sample[nxt])
+            return (f"the ground network of sample {sample} is cyclic: {names}. Recursion over cyclic "
+                    "data needs Settings(recursion_depth=k) to unroll it k steps.")
+        seen[nxt] = len(path)
+        path.append(nxt)
+    return "the ground network is cyclic"

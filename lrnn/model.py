@@ -1,0 +1,226 @@
+"""`Model`: a built template as a ``torch.nn.Module``, and `BuiltDataset`, its compiled input."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .compile import Compiler, NetworkPlan
+from .datasets.sample import Dataset, Sample
+from .errors import DatasetError
+from .grounding import build_network, encode_samples
+from .nn.executor import Executor
+from .nn.functions import glorot_bound
+from .program import Program
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def natural_shape(shape) -> tuple[int, ...]:
+    """Torch shape of a value: scalar [], column vector [n], row vector [1, n], matrix [r, c]."""
+    r, c = shape
+    if r == c == 1:
+        return ()
+    if c == 1:
+        return (r,)
+    return (r, c)
+
+
+@dataclass
+class BuiltDataset:
+    """Samples grounded once and compiled; any subset of them forms a batch without grounding again.
+
+    Attributes:
+        network: the relevant ground network of all samples.
+        fact_values: example fact values stacked by value shape, `{(r, c): [n, r, c]}`.
+        num_samples: number of samples.
+        targets: per sample, the targets of its queries (None where a query has none).
+    """
+
+    network: object
+    fact_values: dict
+    fact_shapes: np.ndarray
+    fact_rows: np.ndarray
+    num_samples: int
+    targets: list
+    sample_names: list
+    _plans: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def to(self, device) -> BuiltDataset:
+        self.fact_values = {k: v.to(device) for k, v in self.fact_values.items()}
+        self._plans = {k: p.to(device) for k, p in self._plans.items()}
+        return self
+
+    def target_tensor(self, indices=None, dtype=torch.float32) -> Tensor:
+        """Targets of the given samples (all by default) stacked in one tensor."""
+        indices = range(self.num_samples) if indices is None else indices
+        rows = []
+        for i in indices:
+            targets = self.targets[i]
+            if any(t is None for t in targets):
+                raise DatasetError(f"sample {self.sample_names[i]} has a query without a target value")
+            rows.extend(torch.as_tensor(np.squeeze(t), dtype=dtype) for t in targets)
+        shapes = {tuple(r.shape) for r in rows}
+        if len(shapes) > 1:
+            raise DatasetError(f"targets have different shapes {sorted(shapes)}; they cannot be stacked")
+        return torch.stack(rows) if rows else torch.zeros(0, dtype=dtype)
+
+
+class Model(nn.Module):
+    """A template compiled into a torch module. Weights are ``nn.Parameter`` entries of `weights`.
+
+    Example:
+        >>> import torch
+        >>> from lrnn import R, V, C, Template, Sample, Dataset, Settings
+        >>> template = Template()
+        >>> template += R.h(V.X)[0.5] <= R.f(V.X)
+        >>> model = template.build(Settings(dtype=torch.float64))
+        >>> built = model.build_dataset(Dataset([Sample(R.h(C.a), [R.f(C.a)[2.0]])]))
+        >>> model(built)
+        tensor([1.], dtype=torch.float64, grad_fn=<...>)
+    """
+
+    def __init__(self, template, settings: Settings | None = None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.template = template
+        self.program = Program(template, self.settings)
+        self.weights = nn.ParameterDict()
+        self._weight_keys: list[str] = []
+        self.weight_shapes = [decl.shape for decl in self.program.weights]
+        for decl in self.program.weights:
+            self._weight_keys.append(decl.key)
+            tensor = torch.zeros(natural_shape(decl.shape), dtype=self.settings.dtype)
+            if decl.fixed:
+                self.register_buffer(f"fixed_{decl.key}", tensor, persistent=False)
+            else:
+                self.weights[decl.key] = nn.Parameter(tensor)
+        self.reset_parameters()
+        self.to(self.settings.device)
+        self._executor = Executor(self.weight, self.weight_shapes)
+
+    # -- weights --
+    def weight(self, index: int) -> Tensor:
+        """Weight `index` as a 2-D matrix view (scalar 1x1, column n x 1, row 1 x n)."""
+        decl = self.program.weights[index]
+        tensor = getattr(self, f"fixed_{decl.key}") if decl.fixed else self.weights[decl.key]
+        return tensor.reshape(decl.shape)
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Set explicit initial values and draw the others with the settings' initializer."""
+        init = self.settings.initializer
+        for index, decl in enumerate(self.program.weights):
+            tensor = getattr(self, f"fixed_{decl.key}") if decl.fixed else self.weights[decl.key]
+            if decl.initial is not None:
+                tensor.copy_(torch.as_tensor(decl.initial, dtype=tensor.dtype).reshape(tensor.shape))
+                continue
+            rows, cols = decl.shape
+            if init.name == "glorot":
+                bound = glorot_bound(decl.shape, decl.gain)
+                tensor.uniform_(-bound, bound, generator=generator)
+            elif init.name == "uniform":
+                tensor.uniform_(-init.scale / 2, init.scale / 2, generator=generator)
+            elif init.name == "normal":
+                tensor.normal_(0.0, init.scale, generator=generator)
+            elif init.name == "constant":
+                tensor.fill_(init.scale)
+            elif init.name == "he":
+                tensor.normal_(0.0, (2.0 / cols) ** 0.5, generator=generator)
+            else:  # torch
+                bound = 1.0 / cols ** 0.5
+                tensor.uniform_(-bound, bound, generator=generator)
+
+    def named_weights(self) -> dict[str, Tensor]:
+        """Every weight (fixed ones too) by its key."""
+        return {decl.key: self.weight(i).reshape(natural_shape(decl.shape))
+                for i, decl in enumerate(self.program.weights)}
+
+    # -- data --
+    def build_dataset(self, dataset, progress: bool | None = None) -> BuiltDataset:
+        """Ground and compile `dataset` (a Dataset, or a list of Samples) for this model."""
+        if isinstance(dataset, Sample):
+            dataset = Dataset([dataset])
+        samples = list(dataset)
+        if not samples:
+            raise DatasetError("the dataset is empty; add samples before building it")
+        start = time.perf_counter()
+        facts, queries = encode_samples(self.program, samples)
+        network = build_network(self.program, facts, queries)
+        grounded = time.perf_counter()
+        fact_values, fact_shapes, fact_rows = self._stack_values(network.values)
+        built = BuiltDataset(network, fact_values, fact_shapes, fact_rows, len(samples),
+                             [[t for _, t, _ in q] for q in network.queries],
+                             [s.name or str(i) for i, s in enumerate(samples)])
+        built._plans[None] = self._compile(built, None)
+        logger.info("built %d samples: grounding %.3f s, compilation %.3f s", len(samples),
+                    grounded - start, time.perf_counter() - grounded)
+        return built
+
+    def _stack_values(self, values):
+        shapes = np.array([v.shape for v in values], dtype=np.int64).reshape(-1, 2)
+        rows = np.zeros(len(values), dtype=np.int64)
+        stacked = {}
+        if len(values):
+            keys = shapes[:, 0] * 1_000_003 + shapes[:, 1]
+            for key in np.unique(keys):
+                pick = np.flatnonzero(keys == key)
+                rows[pick] = np.arange(len(pick))
+                shape = tuple(int(x) for x in shapes[pick[0]])
+                array = np.stack([values[i] for i in pick.tolist()])
+                stacked[shape] = torch.as_tensor(array, dtype=self.settings.dtype, device=self.settings.device)
+        return stacked, shapes, rows
+
+    def _compile(self, built: BuiltDataset, samples) -> NetworkPlan:
+        compiler = Compiler(self.program, self.weight_shapes, built.fact_shapes, built.fact_rows)
+        plan = compiler.compile(built.network, samples)
+        return plan.to(self.settings.device) if self.settings.device.type != "cpu" else plan
+
+    def plan(self, built: BuiltDataset, samples=None) -> NetworkPlan:
+        """The compiled plan of some samples of `built` (all by default); plans are cached."""
+        key = None if samples is None else tuple(int(s) for s in samples)
+        found = built._plans.get(key)
+        if found is None:
+            found = built._plans[key] = self._compile(built, None if key is None else np.array(key))
+        return found
+
+    # -- forward --
+    def forward(self, built: BuiltDataset, samples=None, fact_values: dict | None = None):
+        """Evaluate the queries of `built` (or of the listed samples).
+
+        Returns a tensor `[num_queries, ...]` when every query value has the same shape
+        (scalars give `[num_queries]`), else a list of tensors in query order.
+        """
+        plan = self.plan(built, samples)
+        device = next(iter(self.weights.values())).device if len(self.weights) else self.settings.device
+        values = self._executor.run(plan, fact_values if fact_values is not None else built.fact_values,
+                                    self.settings.dtype, device)
+        return self._outputs(plan, values)
+
+    def _outputs(self, plan, values):
+        if len({tuple(s) for s in plan.output_shapes}) == 1:
+            shape = plan.output_shapes[0]
+            parts = [values[c].index_select(values[c].dim() - 3, rows) for c, rows, _ in plan.output_groups]
+            if len(parts) == 1:
+                out = parts[0]
+            else:
+                lead = torch.broadcast_shapes(*(p.shape[:-3] for p in parts))
+                stacked = torch.cat([p.expand(*lead, *p.shape[-3:]) for p in parts], dim=-3)
+                positions = torch.cat([pos for _, _, pos in plan.output_groups])
+                inverse = torch.empty_like(positions)
+                inverse[positions] = torch.arange(len(positions), device=positions.device)
+                out = stacked.index_select(stacked.dim() - 3, inverse)
+            return out.reshape(*out.shape[:-2], *natural_shape(shape))
+        outputs = []
+        for c, row, shape in zip(plan.output_chunk, plan.output_row.tolist(), plan.output_shapes):
+            value = values[c].select(values[c].dim() - 3, row)
+            outputs.append(value.reshape(*value.shape[:-2], *natural_shape(shape)))
+        return outputs

@@ -1,0 +1,131 @@
+"""Runs a compiled :class:`NetworkPlan`: gather, weight, combine, aggregate, transform per layer.
+
+Values may carry leading batch dimensions `[B, ...]` (the torch integration module feeds a
+batch of fact values through one plan); every kernel indexes rows on dimension -3.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ..program.records import Leaf
+from .aggregation import aggregate
+from .functions import SCALAR, combination_shape, combine, product, product_shape, transform, transformation_shape
+
+
+def _cat_rows(parts: list[Tensor]) -> Tensor:
+    if len(parts) == 1:
+        return parts[0]
+    lead = torch.broadcast_shapes(*(p.shape[:-3] for p in parts))
+    return torch.cat([p.expand(*lead, *p.shape[-3:]) for p in parts], dim=-3)
+
+
+def _rows(x: Tensor, index: Tensor) -> Tensor:
+    return x.index_select(x.dim() - 3, index)
+
+
+class Executor:
+    """Evaluates plans with weights from `weight(i)` (a 2-D view of weight i)."""
+
+    def __init__(self, weight, weight_shapes):
+        self.weight = weight
+        self.weight_shapes = weight_shapes
+
+    def run(self, plan, fact_values: dict, dtype, device) -> list[Tensor]:
+        self.dtype, self.device = dtype, device
+        values: list[Tensor | None] = [None] * len(plan.chunks)
+        for c, chunk in enumerate(plan.chunks):
+            if chunk.kind == "data":
+                values[c] = _rows(fact_values[chunk.shape], chunk.index)
+            elif chunk.kind == "constant":
+                values[c] = torch.full((1, *chunk.shape), chunk.constant, dtype=dtype, device=device)
+            elif chunk.kind == "param":
+                values[c] = torch.stack([self.weight(w) for w in chunk.weights])
+        for layer in plan.layers:
+            tables: dict = {}
+            for op in layer.ops:
+                tables.setdefault(op.table, []).append(self._op(op, values))
+            tables = {shape: _cat_rows(parts) for shape, parts in tables.items()}
+            for group in layer.atom_groups:
+                values[group.chunk] = self._atom_group(group, tables)
+        return values
+
+    # -- rule ops --
+    def _op(self, op, values) -> Tensor:
+        parts = [self._instance_group(op, group, values) for group in op.groups]
+        rho = _cat_rows(parts)
+        if rho.shape[-3] != op.head_index.shape[0]:  # a constant-only body: one row for all instances
+            rho = rho.expand(*rho.shape[:-3], op.head_index.shape[0], *rho.shape[-2:])
+        out = aggregate(op.aggregation, rho, op)
+        if op.head_weight is not None:
+            out = product(self.weight(op.head_weight), out, self.weight_shapes[op.head_weight], op.agg_shape)
+        return out
+
+    def _instance_group(self, op, group, values) -> Tensor:
+        leaves = {}
+        shapes = {}
+        for leaf in group.leaves:
+            leaves[leaf.slot], shapes[leaf.slot] = self._leaf(leaf, values, group.size)
+        tree = op.tree.children[0] if op.combination_bypassed else op.tree
+        value, shape = self._node(tree, leaves, shapes, op, top=not op.combination_bypassed)
+        if op.transformation is not None:
+            value = transform(op.transformation, value, shape)
+        if value.shape[-3] != group.size:
+            value = value.expand(*value.shape[:-3], group.size, *value.shape[-2:])
+        return value
+
+    def _leaf(self, leaf, values, size):
+        x = values[leaf.chunk]
+        shape = leaf.in_shape
+        if leaf.weight_first:
+            x = product(self.weight(leaf.weight), x, leaf.weight_shape, shape)
+            return _rows(x, leaf.rows), product_shape(leaf.weight_shape, shape)
+        x = _rows(x, leaf.rows)
+        if leaf.function is not None:
+            x = transform(leaf.function, x, shape)
+            shape = transformation_shape(leaf.function, shape)
+        if leaf.weight is not None:
+            x = product(self.weight(leaf.weight), x, leaf.weight_shape, shape)
+            shape = product_shape(leaf.weight_shape, shape)
+        return x, shape
+
+    def _node(self, node, leaves, shapes, op, top=False):
+        if isinstance(node, Leaf):
+            return leaves[node.slot], shapes[node.slot]
+        results = [self._node(child, leaves, shapes, op) for child in node.children]
+        if node.function.kind == "transformation":
+            value, shape = results[0]
+            return transform(node.function, value, shape), transformation_shape(node.function, shape)
+        inputs = [v for v, _ in results]
+        input_shapes = [s for _, s in results]
+        rule_offset = self._rule_offset(op) if top else None
+        if rule_offset is not None:
+            inputs.insert(0, rule_offset[0])
+            input_shapes.insert(0, rule_offset[1])
+        if not inputs:  # a body of valueless literals only: the rule's value is 1
+            return torch.ones(1, 1, 1, dtype=self.dtype, device=self.device), SCALAR
+        return (combine(node.function, inputs, input_shapes),
+                combination_shape(node.function, input_shapes, "rule"))
+
+    def _rule_offset(self, op):
+        if op.offset_weight is None:
+            return None
+        return self.weight(op.offset_weight).unsqueeze(0), self.weight_shapes[op.offset_weight]
+
+    # -- atom groups --
+    def _atom_group(self, group, tables) -> Tensor:
+        if group.identity_input:
+            inputs = [tables[group.inputs[0][0]]]
+        else:
+            inputs = [_rows(tables[shape], rows) for shape, rows in group.inputs]
+        shapes = list(group.input_shapes)
+        if group.offset_weight is not None:
+            inputs.insert(0, self.weight(group.offset_weight).unsqueeze(0))
+            shapes.insert(0, self.weight_shapes[group.offset_weight])
+        if group.combination is None:  # bypassed by chain pruning
+            return inputs[0]
+        value = combine(group.combination, inputs, shapes)
+        shape = combination_shape(group.combination, shapes, "relation")
+        if value.shape[-3] != group.num_atoms:
+            value = value.expand(*value.shape[:-3], group.num_atoms, *value.shape[-2:])
+        return transform(group.transformation, value, shape)

@@ -149,17 +149,21 @@ class Model(nn.Module):
         """Ground and compile `dataset` (a Dataset, or a list of Samples) for this model."""
         if isinstance(dataset, Sample):
             dataset = Dataset([dataset])
-        samples = list(dataset)
-        if not samples:
-            raise DatasetError("the dataset is empty; add samples before building it")
         start = time.perf_counter()
-        facts, queries = encode_samples(self.program, samples)
+        if hasattr(dataset, "encode_facts"):  # array-backed datasets intern their facts in bulk
+            facts, queries, names = dataset.encode_facts(self.program)
+            samples = names
+        else:
+            samples = list(dataset)
+            if not samples:
+                raise DatasetError("the dataset is empty; add samples before building it")
+            facts, queries = encode_samples(self.program, samples)
         network = build_network(self.program, facts, queries)
         grounded = time.perf_counter()
         fact_values, fact_shapes, fact_rows = self._stack_values(network.values)
         built = BuiltDataset(network, fact_values, fact_shapes, fact_rows, len(samples),
                              [[t for _, t, _ in q] for q in network.queries],
-                             [s.name or str(i) for i, s in enumerate(samples)])
+                             [s if isinstance(s, str) else s.name or str(i) for i, s in enumerate(samples)])
         built._plans[None] = self._compile(built, None)
         logger.info("built %d samples: grounding %.3f s, compilation %.3f s", len(samples),
                     grounded - start, time.perf_counter() - grounded)
@@ -218,9 +222,9 @@ class Model(nn.Module):
                 inverse = torch.empty_like(positions)
                 inverse[positions] = torch.arange(len(positions), device=positions.device)
                 out = stacked.index_select(stacked.dim() - 3, inverse)
-            return out.reshape(*out.shape[:-2], *natural_shape(shape))
+            return out.reshape((*out.shape[:-2], *natural_shape(shape)))
         outputs = []
         for c, row, shape in zip(plan.output_chunk, plan.output_row.tolist(), plan.output_shapes):
             value = values[c].select(values[c].dim() - 3, row)
-            outputs.append(value.reshape(*value.shape[:-2], *natural_shape(shape)))
+            outputs.append(value.reshape((*value.shape[:-2], *natural_shape(shape))))
         return outputs

@@ -106,7 +106,7 @@ def build_network(program, facts: FactSet, queries, relevant_only: bool = True) 
                             instances, query_atoms, values)
     network.atom_terms = _TermsView(tables, preds, bases)
     if relevant_only:
-        _keep_relevant(network)
+        _keep_relevant(network, _softmax_groups(program, network))
     network.depth = _depths(program, network)
     return network
 
@@ -125,6 +125,8 @@ class _TermsView:
 
 
 def _atom_ids(tables, bases, pred, rows) -> np.ndarray:
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
     table = tables[pred]
     keys, table_keys = joint_keys([rows[:, j] for j in range(rows.shape[1])],
                                   [table[:, j] for j in range(table.shape[1])])
@@ -180,8 +182,25 @@ def _resolve_queries(program, queries, tables, bases, derived):
     return resolved
 
 
-def _keep_relevant(network: GroundNetwork) -> None:
-    """Keep only atoms and instances that (transitively) support a query (backward reachability)."""
+def _softmax_groups(program, network) -> dict[int, np.ndarray]:
+    """Per rule with SOFTMAX(agg_terms=...): the softmax group of every instance."""
+    groups = {}
+    for rule in program.rules:
+        positions = rule.agg_group_positions
+        head = network.instances[rule.index].head
+        if positions is None or len(head) == 0:
+            continue
+        terms = network.terms_of(head)
+        columns = [network.atom_sample[head]] + [terms[:, p] for p in positions]
+        groups[rule.index] = np.unique(joint_keys(columns)[0], return_inverse=True)[1]
+    return groups
+
+
+def _keep_relevant(network: GroundNetwork, softmax_groups: dict[int, np.ndarray]) -> None:
+    """Keep only atoms and instances that (transitively) support a query (backward reachability).
+
+    A head aggregated by a grouped softmax needs every instance of its group.
+    """
     reached = np.zeros(len(network.atom_pred), dtype=bool)
     for atoms in network.queries:
         for atom, _, _ in atoms:
@@ -192,6 +211,9 @@ def _keep_relevant(network: GroundNetwork) -> None:
         changed = False
         for r, inst in network.instances.items():
             fresh = reached[inst.head] & ~kept[r]
+            if fresh.any() and r in softmax_groups:
+                group = softmax_groups[r]
+                fresh = np.isin(group, group[fresh]) & ~kept[r]
             if fresh.any():
                 kept[r] |= fresh
                 reached[inst.body[fresh].reshape(-1)] = True

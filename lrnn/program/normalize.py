@@ -231,8 +231,10 @@ class Program:
         group_positions = None
         if aggregation.name == "softmax" and aggregation.param("agg_terms"):
             masked = set(aggregation.param("agg_terms"))
-            group_positions = [i for i, t in enumerate(head.terms)
-                               if not (isinstance(t, Variable) and t.name in masked)]
+            head_names = {t.name for t in head.terms if isinstance(t, Variable)}
+            if masked & head_names:  # naming no head variable leaves a plain softmax over all instances
+                group_positions = [i for i, t in enumerate(head.terms)
+                                   if not (isinstance(t, Variable) and t.name in masked)]
         duplicate = meta.duplicate_grounding
         if duplicate is None:
             duplicate = self.settings.duplicate_grounding

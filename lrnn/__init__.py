@@ -1,9 +1,25 @@
 """lrnn: Lifted Relational Neural Networks in pure PyTorch."""
 from .datasets import Dataset, Sample
-from .errors import (CyclicGroundingError, DatasetError, GroundingError, GroundingLimitError, InputFactError,
-                     LrnnError, ParseError, QueryError, SettingsError, ShapeError, StratificationError,
-                     TemplateError, UnknownFunctionError, UnsafeRuleError, WeightError)
-from .language import (Aggregation, C, Combination, F, Metadata, R, Template, Transformation, V)
+from .errors import (
+                     CyclicGroundingError,
+                     DatasetError,
+                     GroundingError,
+                     GroundingLimitError,
+                     InputFactError,
+                     LrnnError,
+                     ParseError,
+                     QueryError,
+                     SettingsError,
+                     ShapeError,
+                     StratificationError,
+                     TemplateError,
+                     UnknownFunctionError,
+                     UnsafeRuleError,
+                     WeightError,
+)
+from .language import Aggregation, C, Combination, F, Metadata, R, Template, Transformation, V
+from .language.text import load_dataset, load_template, parse_dataset, parse_facts, parse_template
+from .model import BuiltDataset, Model
 from .settings import Initializer, Settings
 
 __version__ = "0.1.0"
@@ -13,5 +29,6 @@ __all__ = [
     "InputFactError", "LrnnError", "ParseError", "QueryError", "SettingsError", "ShapeError",
     "StratificationError", "TemplateError", "UnknownFunctionError", "UnsafeRuleError", "WeightError",
     "Aggregation", "C", "Combination", "F", "Metadata", "R", "Template", "Transformation", "V",
-    "Initializer", "Settings",
+    "Initializer", "Settings", "load_dataset", "load_template", "parse_dataset", "parse_facts",
+    "parse_template", "BuiltDataset", "Model",
 ]

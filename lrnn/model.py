@@ -118,7 +118,7 @@ class Model(nn.Module):
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Set explicit initial values and draw the others with the settings' initializer."""
         init = self.settings.initializer
-        for index, decl in enumerate(self.program.weights):
+        for decl in self.program.weights:
             tensor = getattr(self, f"fixed_{decl.key}") if decl.fixed else self.weights[decl.key]
             if decl.initial is not None:
                 tensor.copy_(torch.as_tensor(decl.initial, dtype=tensor.dtype).reshape(tensor.shape))

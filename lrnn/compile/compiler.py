@@ -11,8 +11,7 @@ from ..errors import ShapeError
 from ..grounding.joins import joint_keys
 from ..nn.functions import SCALAR, combination_shape, product_shape, transformation_shape
 from ..program.records import Leaf
-from .plan import (AtomGroupPlan, ChunkPlan, InstanceGroupPlan, LayerPlan, LeafPlan, NetworkPlan,
-                   RuleOpPlan)
+from .plan import AtomGroupPlan, ChunkPlan, InstanceGroupPlan, LayerPlan, LeafPlan, NetworkPlan, RuleOpPlan
 from .shapes import leaf_shape, preserves_shape, tree_shape, with_rule
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..errors import ShapeError
 from ..nn.functions import combination_shape, product_shape, transformation_shape
-from ..program.records import Leaf, Node
+from ..program.records import Leaf
 
 SHAPE_PRESERVING_EXCLUDED = {"transp", "slice", "reshape"}
 

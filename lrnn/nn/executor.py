@@ -10,7 +10,15 @@ from torch import Tensor
 
 from ..program.records import Leaf
 from .aggregation import aggregate
-from .functions import SCALAR, combination_shape, combine, product, product_shape, transform, transformation_shape
+from .functions import (
+    SCALAR,
+    combination_shape,
+    combine,
+    product,
+    product_shape,
+    transform,
+    transformation_shape,
+)
 
 
 def _cat_rows(parts: list[Tensor]) -> Tensor:

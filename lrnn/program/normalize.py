@@ -12,8 +12,7 @@ from ..language.functions import Function, lookup
 from ..language.terms import Constant, Variable
 from ..language.values import ValueSpec
 from .builtins import BUILTINS, EVAL_BUILTINS, GENERATORS
-from .records import (Leaf, LiteralRec, Node, RelationRec, RuleRec, TemplateFact, Vocabulary,
-                      WeightDecl)
+from .records import Leaf, LiteralRec, Node, RelationRec, RuleRec, TemplateFact, Vocabulary, WeightDecl
 
 SHAPE_CHANGING = {"transp", "slice", "reshape", "softmax", "sparsemax"}
 

@@ -10,8 +10,9 @@ from .convert import location, relocate
 from .parser import parse_clauses
 from .template_text import clause_entry
 
-# `import ./a.txt` or `import ./a.txt, ./b.txt` on a line of its own.
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+(\S[^\n]*?)[ \t]*$", re.MULTILINE)
+# `import ./a.txt` or `import ./a.txt, ./b.txt` on a line of its own. A line that ends with '.'
+# or holds ':-' is a clause about a relation named `import`, not an import.
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+(?![^\n]*(?::-|<=))(\S[^\n]*?[^\s.])[ \t]*$", re.MULTILINE)
 
 
 def parse_template(text: str, source: str | None = None) -> Template:

@@ -79,6 +79,8 @@ class Function:
             raise TemplateError("RESHAPE needs shape=(rows, cols) or shape=n")
         if self.name == "leaky_relu" and not isinstance(values.get("alpha", 0.01), (int, float)):
             raise TemplateError(f"LEAKY_RELU slope must be a number, got {values['alpha']!r}")
+        if isinstance(values.get("agg_terms"), (list, tuple)):  # V.Y and "Y" both name the variable Y
+            values["agg_terms"] = [getattr(term, "name", term) for term in values["agg_terms"]]
         merged = dict(self.params)
         merged.update({k: _freeze(v) for k, v in values.items()})
         return Function(self.kind, self.name, tuple(sorted(merged.items())))

@@ -19,13 +19,17 @@ class ValueSpec:
     """A weight or fact value: an initial value or only dimensions, an optional name, fixed or not.
 
     `shape` is always two-dimensional (see the module docstring). `initial` is None for a
-    randomly initialised weight given only by its dimensions.
+    randomly initialised weight given only by its dimensions. `tensor` is the torch tensor
+    a value was written with (`R.x[tensor]`), kept with its autograd graph for the torch
+    integration module; it may carry leading batch dimensions, and then `shape` is that of
+    its last two dimensions and `initial` is None.
     """
 
     shape: tuple[int, int]
     initial: np.ndarray | None = None
     name: str | None = None
     fixed: bool = False
+    tensor: object | None = None
 
     def with_fixed(self, fixed: bool = True) -> ValueSpec:
         return replace(self, fixed=fixed)
@@ -138,10 +142,16 @@ def parse_bracket(item, where: str) -> ValueSpec:
                           "integers such as [3, 3] or [2,]")
     if isinstance(item, str):
         raise WeightError(f"{where}: invalid value {item!r}; a weight name is written [\"{item}\": value]")
+    if _is_tensor(item) and item.dim() > 2:
+        return ValueSpec((int(item.shape[-2]), int(item.shape[-1])), None, name, tensor=item)
     shape, initial = array_spec(item, where)
     if not np.all(np.isfinite(initial)):
         raise WeightError(f"{where}: value {item!r} is not finite")
-    return ValueSpec(shape, initial, name)
+    return ValueSpec(shape, initial, name, tensor=item if _is_tensor(item) else None)
+
+
+def _is_tensor(value) -> bool:
+    return hasattr(value, "detach") and hasattr(value, "dim")
 
 
 def _named(item: slice, where: str) -> str:

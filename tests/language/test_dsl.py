@@ -2,13 +2,24 @@
 import numpy as np
 import pytest
 
-from lrnn import (Aggregation, C, Combination, F, Metadata, R, Template, TemplateError, Transformation,
-                  UnknownFunctionError, V, WeightError)
+from lrnn import (
+    Aggregation,
+    C,
+    Combination,
+    F,
+    Metadata,
+    R,
+    Template,
+    TemplateError,
+    Transformation,
+    UnknownFunctionError,
+    V,
+    WeightError,
+)
 from lrnn.language.dsl import ALL_VARIABLES, Atom, Expression, RelationSettings, Rule
 from lrnn.language.terms import Constant, Variable
-from lrnn.language.values import ValueSpec
 
-# -- value forms (SEMANTICS 3.1) --
+# -- value forms --
 
 
 @pytest.mark.parametrize("item, shape, initial", [
@@ -179,7 +190,8 @@ def test_function_parameters_of_slice_reshape_concat_softmax():
     assert Transformation.SLICE(rows=(1, 3)).param("rows") == (1, 3)
     assert Transformation.RESHAPE(shape=[2, 2]).param("shape") == (2, 2)
     assert Combination.CONCAT(axis=0).param("axis") == 0
-    assert Aggregation.SOFTMAX(agg_terms=[V.Y]).param("agg_terms") == (Variable("Y"),)
+    assert Aggregation.SOFTMAX(agg_terms=[V.Y]).param("agg_terms") == ("Y",)
+    assert Aggregation.SOFTMAX(agg_terms=["Y"]) == Aggregation.SOFTMAX(agg_terms=[V.Y])
 
 
 def test_combination_expression():
@@ -296,7 +308,7 @@ def test_fractional_dimension():
 
 def test_unknown_transformation():
     with pytest.raises(UnknownFunctionError, match="unknown transformation 'FOO'"):
-        Transformation.FOO
+        _ = Transformation.FOO
 
 
 def test_aggregation_on_literal():
@@ -315,7 +327,7 @@ def test_negated_weighted_literal():
 
 
 def test_unknown_setting():
-    from lrnn import SettingsError, Settings
+    from lrnn import Settings, SettingsError
 
     with pytest.raises(SettingsError, match="unknown settings"):
         Settings(foo=1)
@@ -323,4 +335,4 @@ def test_unknown_setting():
 
 def test_empty_body():
     with pytest.raises(TemplateError, match="empty body"):
-        R.h <= ()
+        _ = R.h <= ()

@@ -3,8 +3,19 @@ import re
 
 import pytest
 
-from lrnn import (Aggregation, DatasetError, ParseError, R, SettingsError, Template, TemplateError,
-                  Transformation, UnknownFunctionError, V, WeightError)
+from lrnn import (
+    Aggregation,
+    DatasetError,
+    ParseError,
+    R,
+    SettingsError,
+    Template,
+    TemplateError,
+    Transformation,
+    UnknownFunctionError,
+    V,
+    WeightError,
+)
 from lrnn.language.text import load_dataset, load_template, parse_dataset, parse_facts, parse_template
 from lrnn.settings import Settings
 

@@ -219,6 +219,11 @@ def test_parametrised_metadata(text, expected):
     assert expected in (metadata.transformation, metadata.combination, metadata.aggregation)
 
 
+def test_agg_terms_are_variable_names():
+    aggregation = only("h(X) :- b(X, Y). [aggregation=softmax(agg_terms=[Y])]").metadata.aggregation
+    assert aggregation.param("agg_terms") == ("Y",)
+
+
 # -- relation lines --
 
 

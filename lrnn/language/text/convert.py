@@ -1,7 +1,7 @@
 """Convert lark parse trees of the text format into DSL objects (atoms, values, metadata).
 
-The result of each clause is a :class:`Clause`; what a clause means (rule, template fact,
-example, query) is decided later by the template and dataset loaders.
+Each clause becomes a :class:`Clause`. The template and dataset loaders decide later what a
+clause means: a rule, a template fact, an example or a query.
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ class BareValue:
 class Clause:
     """One clause as written, before it is given a meaning.
 
-    `head` holds the items before `:-` (None when the clause has no `:-`), `body` the items
-    after it, or all items of a clause without `:-`. `positions` holds the (line, column)
+    `head` contains the items before `:-` (None when the clause has no `:-`), `body` the items
+    after it, or all items of a clause without `:-`. `positions` contains the (line, column)
     of each body item when known. A relation line sets `relation` and leaves the rest empty.
     """
 
@@ -47,6 +47,8 @@ class Clause:
     metadata: Metadata | None = None
     relation: RelationSettings | None = None
     positions: list | None = field(default=None, repr=False, compare=False)
+    # Set by the scanner: every item is an atom of constants without prefixes or functions.
+    plain: bool = field(default=False, repr=False, compare=False)
 
 
 def location(source: str, line: int, column: int) -> str:
@@ -59,7 +61,7 @@ def relocate(error: LrnnError, where: str) -> LrnnError:
 
 
 def parse_number(text: str) -> ValueSpec:
-    """A scalar value from a number token, read exactly as a Python float."""
+    """Read a number token as a scalar value, exactly as a Python float (not float32)."""
     return ValueSpec((1, 1), array_spec(float(text), "value")[1])
 
 
@@ -269,8 +271,8 @@ class Converter:
             return int(token) if _INTEGER.fullmatch(token) else float(token)
         if kind == "param_string":
             return unquote(token)
-        if kind == "param_variable":
-            return Variable(str(token))
+        if kind == "param_variable":  # a variable name, as in agg_terms=[Y]
+            return str(token)
         if token in ("true", "false"):
             return token == "true"
         return str(token)

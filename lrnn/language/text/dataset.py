@@ -130,6 +130,8 @@ def _examples(clauses: list[Clause], source: str, has_queries: bool) -> list[_Ex
 
 def _is_labelled_example(clause: Clause) -> bool:
     """True for `id :- facts.` and `<target> query :- facts.`: a ground head and plain ground facts."""
+    if clause.plain:
+        return bool(clause.body)
     if clause.metadata is not None or len(clause.head) != 1 or not clause.body:
         return False
     head = clause.head[0]
@@ -155,6 +157,8 @@ def _read_head(example: _Example, head: Atom, where: str, has_queries: bool) -> 
 
 
 def _facts(clause: Clause, source: str) -> list:
+    if clause.plain:
+        return list(clause.body)
     positions = clause.positions or [(clause.line, clause.column)] * len(clause.body)
     for item, (line, column) in zip(clause.body, positions):
         where = location(source, line, column)

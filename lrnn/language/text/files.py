@@ -11,7 +11,7 @@ from .parser import parse_clauses
 from .template_text import clause_entry
 
 # `import ./a.txt` or `import ./a.txt, ./b.txt` on a line of its own. A line that ends with '.'
-# or holds ':-' is a clause about a relation named `import`, not an import.
+# or contains ':-' is a clause about a relation named `import`, not an import.
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+(?![^\n]*(?::-|<=))(\S[^\n]*?[^\s.])[ \t]*$", re.MULTILINE)
 
 

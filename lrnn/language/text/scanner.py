@@ -135,7 +135,7 @@ def _scan_clause(text: str, position: int, cache: _Cache) -> tuple[Clause | None
         after = _SKIP.match(text, position).end()
         if _METADATA.match(text, after):  # rule metadata follows: leave it to the grammar
             return None, position
-        return Clause(head, items, 0, 0), position
+        return Clause(head, items, 0, 0, plain=True), position
 
 
 def _clause_end(text: str, position: int) -> int:

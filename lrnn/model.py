@@ -59,6 +59,14 @@ class BuiltDataset:
         self._plans = {k: p.to(device) for k, p in self._plans.items()}
         return self
 
+    def fact_value_slots(self) -> list[tuple[tuple[int, int], int]]:
+        """Where each example fact value lives: `(shape, row)` with the value at `fact_values[shape][row]`.
+
+        Entries are indexed like `network.values`: the valued example facts in the order the
+        samples list them, then values computed for builtin `_eval` facts.
+        """
+        return [((int(shape[0]), int(shape[1])), int(row)) for shape, row in zip(self.fact_shapes, self.fact_rows)]
+
     def target_tensor(self, indices=None, dtype=torch.float32) -> Tensor:
         """Targets of the given samples (all by default) stacked in one tensor."""
         indices = range(self.num_samples) if indices is None else indices
@@ -208,6 +216,13 @@ class Model(nn.Module):
         values = self._executor.run(plan, fact_values if fact_values is not None else built.fact_values,
                                     self.settings.dtype, device)
         return self._outputs(plan, values)
+
+    def run_plan(self, plan: NetworkPlan, fact_values: dict, dtype: torch.dtype, device) -> Tensor | list:
+        """Evaluate a compiled plan (from :meth:`plan`) on `fact_values`; returns what `forward` returns.
+
+        The plan, the fact values and the weights must already be on `device`.
+        """
+        return self._outputs(plan, self._executor.run(plan, fact_values, dtype, device))
 
     def _outputs(self, plan, values):
         if len({tuple(s) for s in plan.output_shapes}) == 1:

@@ -70,6 +70,78 @@ class GraphDataset:
         self.y = None if y is None else _float_rows(y, "y")
         self.node_mask = self._node_mask(node_mask)
 
+    # -- other sources --
+    @classmethod
+    def from_graphs(cls, graphs: Sequence, level: str = "graph", **names) -> GraphDataset:
+        """Build from a list of graphs, each a mapping with `x` (or `num_nodes`), `edge_index`
+        (node indices local to the graph), and optionally `edge_attr`, `y` and `node_mask`.
+
+        `names` are the predicate names (`feature_name`, `edge_name`, `output_name`).
+        """
+        return cls(**concatenate_graphs(graphs, level), **names)
+
+    @classmethod
+    def from_pyg(cls, data, level: str = "graph", node_mask: str | None = None, **names) -> GraphDataset:
+        """Build from a PyTorch Geometric `Data` or `Batch`, or a dataset (a sequence of `Data`).
+
+        Args:
+            data: the graphs; `x`, `edge_index`, `edge_attr` and `y` are read from each.
+            level: "graph" when `y` labels graphs, "node" when it labels nodes.
+            node_mask: with node labels, the name of a boolean node attribute (e.g. "train_mask")
+                that selects the nodes to query.
+            names: predicate names (`feature_name`, `edge_name`, `output_name`).
+
+        Raises:
+            ImportError: when torch_geometric is not installed.
+        """
+        try:
+            from torch_geometric.data import Batch, Data
+        except ImportError as error:
+            raise ImportError("GraphDataset.from_pyg needs PyTorch Geometric: pip install torch-geometric") \
+                from error
+        if isinstance(data, (Data, Batch)):
+            graphs = [data]
+            batch = getattr(data, "batch", None) if isinstance(data, Batch) else None
+            if batch is not None:
+                return cls(data.x, data.edge_index, data.y, getattr(data, "edge_attr", None), batch=batch,
+                           level=level, num_nodes=data.num_nodes, node_mask=_pyg_mask(data, node_mask),
+                           **names)
+        else:
+            graphs = list(data)
+        dicts = [{"x": g.x, "num_nodes": g.num_nodes, "edge_index": g.edge_index, "y": g.y,
+                  "edge_attr": getattr(g, "edge_attr", None), "node_mask": _pyg_mask(g, node_mask)}
+                 for g in graphs]
+        return cls.from_graphs(dicts, level, **names)
+
+    @classmethod
+    def from_networkx(cls, graphs, node_attr: str | None = "x", edge_attr: str | None = None,
+                      label: str | None = "y", level: str = "graph", **names) -> GraphDataset:
+        """Build from one networkx graph or a list of them.
+
+        Nodes are numbered in the order of `graph.nodes`. An undirected graph gives both
+        directions of every edge.
+
+        Args:
+            graphs: a `networkx.Graph` (or `DiGraph`), or a list of them.
+            node_attr: node attribute with the node features; None or absent: facts without values.
+            edge_attr: edge attribute with the edge features, or None.
+            label: with level "graph", the key of the label in `graph.graph`; with level "node",
+                the node attribute with the label. None: no targets.
+            level: "graph" or "node".
+            names: predicate names (`feature_name`, `edge_name`, `output_name`).
+
+        Raises:
+            ImportError: when networkx is not installed.
+        """
+        try:
+            import networkx as nx
+        except ImportError as error:
+            raise ImportError("GraphDataset.from_networkx needs networkx: pip install networkx") from error
+        if isinstance(graphs, nx.Graph):
+            graphs = [graphs]
+        return cls.from_graphs([_networkx_arrays(g, node_attr, edge_attr, label, level) for g in graphs],
+                               level, **names)
+
     # -- validation --
     def _batch(self, batch) -> np.ndarray:
         if batch is None:
@@ -285,3 +357,36 @@ def concatenate_graphs(graphs: Sequence, level: str = "graph") -> dict:
     if "y" in result and level == "graph" and result["y"].shape[1] == 1:
         result["y"] = result["y"][:, 0]
     return result
+
+
+def _pyg_mask(data, name: str | None):
+    if name is None:
+        return None
+    mask = getattr(data, name, None)
+    if mask is None:
+        raise DatasetError(f"the PyG graph has no node attribute {name!r} to use as node_mask")
+    return mask
+
+
+def _networkx_arrays(graph, node_attr, edge_attr, label, level) -> dict:
+    """One networkx graph as the per-graph mapping of :func:`concatenate_graphs`."""
+    nodes = list(graph.nodes)
+    position = {node: i for i, node in enumerate(nodes)}
+    edges = list(graph.edges(data=True))
+    if not graph.is_directed():
+        edges += [(v, u, data) for u, v, data in edges if u != v]
+    arrays: dict = {"num_nodes": len(nodes),
+                    "edge_index": np.array([[position[u] for u, _, _ in edges],
+                                            [position[v] for _, v, _ in edges]], dtype=np.int64).reshape(2, -1)}
+    if node_attr is not None and nodes and all(node_attr in graph.nodes[n] for n in nodes):
+        arrays["x"] = np.array([np.asarray(graph.nodes[n][node_attr], dtype=np.float64) for n in nodes])
+    if edge_attr is not None and edges:
+        missing = [(u, v) for u, v, data in edges if edge_attr not in data]
+        if missing:
+            raise DatasetError(f"edge {missing[0]} has no attribute {edge_attr!r}")
+        arrays["edge_attr"] = np.array([np.asarray(data[edge_attr], dtype=np.float64) for _, _, data in edges])
+    if label is not None and level == "graph" and label in graph.graph:
+        arrays["y"] = np.asarray(graph.graph[label], dtype=np.float64)
+    elif label is not None and level == "node" and all(label in graph.nodes[n] for n in nodes):
+        arrays["y"] = np.array([np.asarray(graph.nodes[n][label], dtype=np.float64) for n in nodes])
+    return arrays

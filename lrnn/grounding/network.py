@@ -50,7 +50,7 @@ class GroundNetwork:
         if len(atoms) == 0:
             return np.zeros((0, 0), dtype=np.int64)
         pred = int(self.atom_pred[atoms[0]])
-        return view.tables[pred][atoms - view.bases[pred], 1:]
+        return view.tables[pred][atoms % view.modulus - view.bases[pred], 1:]
 
     def atom_text(self, vocab, atom: int) -> str:
         return vocab.atom_text(int(self.atom_pred[atom]), self.atom_terms[atom])
@@ -104,7 +104,9 @@ def build_network(program, facts: FactSet, queries, relevant_only: bool = True) 
     network = GroundNetwork(facts.num_samples, atom_pred, atom_sample,
                             [None] * 0, derived, fact_ref, np.zeros(total, dtype=np.int64),
                             instances, query_atoms, values)
-    network.atom_terms = _TermsView(tables, preds, bases)
+    network.atom_terms = _TermsView(tables, preds, bases, total)
+    if program.settings.recursion_depth is not None:
+        network = _unroll(network, program.settings.recursion_depth)
     if relevant_only:
         _keep_relevant(network, _softmax_groups(program, network))
     network.depth = _depths(program, network)
@@ -114,11 +116,13 @@ def build_network(program, facts: FactSet, queries, relevant_only: bool = True) 
 class _TermsView:
     """Constant ids of an atom, read from the per-predicate tables on demand (for messages)."""
 
-    def __init__(self, tables, preds, bases):
+    def __init__(self, tables, preds, bases, modulus):
         self.tables, self.preds, self.bases = tables, preds, bases
+        self.modulus = max(modulus, 1)  # unrolled copies of an atom share its terms
         self.starts = np.array([bases[p] for p in preds], dtype=np.int64)
 
     def __getitem__(self, atom: int) -> np.ndarray:
+        atom = atom % self.modulus
         i = int(np.searchsorted(self.starts, atom, side="right")) - 1
         pred = self.preds[i]
         return self.tables[pred][atom - self.bases[pred], 1:]
@@ -180,6 +184,50 @@ def _resolve_queries(program, queries, tables, bases, derived):
                 atoms.append((int(atom), target, text))
         resolved.append(atoms)
     return resolved
+
+
+def _unroll(network: GroundNetwork, steps: int) -> GroundNetwork:
+    """Unroll rules `steps` times: the copy of a derived atom at step t reads step t - 1.
+
+    Facts are available at every step. Copy t of atom a gets id t * N + a. On an acyclic
+    network whose depth is at most `steps`, the copies at the last step have the exact values.
+    """
+    n = len(network.atom_pred)
+    available = ~network.derived.copy()  # facts
+    instances = {r: ([], []) for r in network.instances}
+    for step in range(1, steps + 1):
+        now = np.zeros(n, dtype=bool)
+        for r, inst in network.instances.items():
+            if len(inst.head) == 0:
+                continue
+            ready = available[inst.body].all(axis=1) if inst.body.shape[1] else np.ones(len(inst.head), bool)
+            head, body = inst.head[ready], inst.body[ready]
+            previous = np.where(network.derived[body], (step - 1) * n + body, body)
+            instances[r][0].append(step * n + head)
+            instances[r][1].append(previous)
+            now[head] = True
+        available = ~network.derived | now
+    unrolled = {}
+    for r, (heads, bodies) in instances.items():
+        width = network.instances[r].body.shape[1]
+        unrolled[r] = RuleInstances(np.concatenate(heads) if heads else np.zeros(0, dtype=np.int64),
+                                    np.concatenate(bodies) if bodies else np.zeros((0, width), dtype=np.int64))
+    copies = steps + 1
+    derived = np.tile(network.derived, copies)
+    derived[:n] = False
+    queries = [[(steps * n + atom, target, text) for atom, target, text in atoms] for atoms in network.queries]
+    result = GroundNetwork(network.num_samples, np.tile(network.atom_pred, copies),
+                           np.tile(network.atom_sample, copies), network.atom_terms, derived,
+                           np.tile(network.fact_ref, copies), np.zeros(n * copies, dtype=np.int64), unrolled,
+                           queries, network.values)
+    is_head = np.zeros(n * copies, dtype=bool)
+    for inst in unrolled.values():
+        is_head[inst.head] = True
+    for atom, _, text in [q for atoms in queries for q in atoms]:
+        if not is_head[atom]:
+            raise QueryError(f"query {text} has no proof within {steps} unrolled steps; "
+                             "raise Settings(recursion_depth=...)")
+    return result
 
 
 def _softmax_groups(program, network) -> dict[int, np.ndarray]:

@@ -115,6 +115,7 @@ DATA_CASES = [
     ("a.", "!q.", ParseError, r"^<queries>:1:1: !q is not a query"),
     ("q/0 [activation=tanh]", None, ParseError, r"^e\.txt:1:1: relation settings such as q/0"),
     ("h(X) :- a(X).", None, ParseError, r"^e\.txt: the examples file has rules but no examples"),
+    ("a, b. [activation=tanh]", None, ParseError, r"^e\.txt:1:1: metadata in \[\.\.\.\] follows rules only"),
 ]
 
 

@@ -116,6 +116,8 @@ def _examples(clauses: list[Clause], source: str, has_queries: bool) -> list[_Ex
             else:
                 pending_rules.append(rule)
             continue
+        if clause.metadata is not None:
+            raise ParseError(f"{where}: metadata in [...] follows rules only, but this example has no rule")
         example = _Example(_facts(clause, source), clause.line)
         if clause.head is not None:
             _read_head(example, clause.head[0], where, has_queries)

@@ -130,7 +130,9 @@ class NeuraLogic(nn.Module):
             parts = []
             for source in sources:
                 if isinstance(source, int):
-                    part = values[source].to(dtype).reshape(*values[source].shape[:-len(self._natural[source]) or None], 1, *shape)
+                    value = values[source]
+                    batch = value.shape[:value.dim() - len(self._natural[source])]
+                    part = value.to(dtype).reshape(*batch, 1, *shape)
                 else:
                     part = self._built.fact_values[shape][source].to(device, dtype)
                 parts.append(part if part.shape[:-3] == lead else part.expand(*lead, *part.shape[-3:]))

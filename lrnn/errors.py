@@ -67,3 +67,7 @@ class DatasetError(LrnnError, ValueError):
 
 class InputFactError(LrnnError, ValueError):
     """Facts fed to the torch integration module were not declared or have the wrong shape."""
+
+
+class UnsupportedOptionError(TemplateError, NotImplementedError):
+    """A zoo layer was given an option it does not implement; the message names an alternative."""

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from .compile import Compiler, NetworkPlan
+from .compile.batching import PlanSlicer
 from .datasets.sample import Dataset, Sample
 from .errors import DatasetError
 from .grounding import build_network, encode_samples
@@ -56,7 +57,8 @@ class BuiltDataset:
 
     def to(self, device) -> BuiltDataset:
         self.fact_values = {k: v.to(device) for k, v in self.fact_values.items()}
-        self._plans = {k: p.to(device) for k, p in self._plans.items()}
+        self._plans = {k: p.to(device) if isinstance(p, NetworkPlan) else p for k, p in self._plans.items()
+                       if k != "slicer"}
         return self
 
     def fact_value_slots(self) -> list[tuple[tuple[int, int], int]]:
@@ -166,12 +168,12 @@ class Model(nn.Module):
             if not samples:
                 raise DatasetError("the dataset is empty; add samples before building it")
             facts, queries = encode_samples(self.program, samples)
-        network = build_network(self.program, facts, queries)
+        names = [s if isinstance(s, str) else s.name or str(i) for i, s in enumerate(samples)]
+        network = build_network(self.program, facts, queries, sample_names=names)
         grounded = time.perf_counter()
         fact_values, fact_shapes, fact_rows = self._stack_values(network.values)
         built = BuiltDataset(network, fact_values, fact_shapes, fact_rows, len(samples),
-                             [[t for _, t, _ in q] for q in network.queries],
-                             [s if isinstance(s, str) else s.name or str(i) for i, s in enumerate(samples)])
+                             [[t for _, t, _ in q] for q in network.queries], names)
         built._plans[None] = self._compile(built, None)
         logger.info("built %d samples: grounding %.3f s, compilation %.3f s", len(samples),
                     grounded - start, time.perf_counter() - grounded)
@@ -197,11 +199,27 @@ class Model(nn.Module):
         return plan.to(self.settings.device) if self.settings.device.type != "cpu" else plan
 
     def plan(self, built: BuiltDataset, samples=None) -> NetworkPlan:
-        """The compiled plan of some samples of `built` (all by default); plans are cached."""
-        key = None if samples is None else tuple(int(s) for s in samples)
+        """The compiled plan of some samples of `built` (all by default).
+
+        A subset is cut from the whole dataset's plan by slicing its index tensors
+        (:class:`~lrnn.compile.batching.PlanSlicer`); plans that slicing does not cover
+        (grouped softmax aggregations) are compiled from the stored ground network.
+        """
+        if samples is None:
+            return built._plans[None]
+        batch = np.asarray(samples, dtype=np.int64).reshape(-1)
+        if batch.size and (batch.min() < 0 or batch.max() >= built.num_samples):
+            raise DatasetError(f"sample indices must lie in [0, {built.num_samples}), got {batch.tolist()}")
+        slicer = built._plans.get("slicer")
+        if slicer is None:
+            slicer = built._plans["slicer"] = PlanSlicer(built._plans[None])
+        if slicer.supported:
+            plan = slicer.slice(batch)
+            return plan.to(self.settings.device) if self.settings.device.type != "cpu" else plan
+        key = tuple(batch.tolist())
         found = built._plans.get(key)
         if found is None:
-            found = built._plans[key] = self._compile(built, None if key is None else np.array(key))
+            found = built._plans[key] = self._compile(built, batch)
         return found
 
     # -- forward --
@@ -227,7 +245,8 @@ class Model(nn.Module):
     def _outputs(self, plan, values):
         if len({tuple(s) for s in plan.output_shapes}) == 1:
             shape = plan.output_shapes[0]
-            parts = [values[c].index_select(values[c].dim() - 3, rows) for c, rows, _ in plan.output_groups]
+            parts = [values[c] if rows is None else values[c].index_select(values[c].dim() - 3, rows)
+                     for c, rows, _ in plan.output_groups]
             if len(parts) == 1:
                 out = parts[0]
             else:

@@ -89,6 +89,7 @@ class Compiler:
             keys = shapes[:, 0] * 1_000_003 + shapes[:, 1]
             for key in np.unique(keys):
                 pick = atoms[data][keys == key]
+                pick = pick[np.argsort(self.network.atom_sample[pick], kind="stable")]
                 rows = self.fact_rows[self.network.fact_ref[pick]]
                 shape = tuple(int(v) for v in self.fact_shapes[self.network.fact_ref[pick[0]]])
                 self._new_chunk(ChunkPlan("data", shape, len(pick), index=_long(rows)), pick)
@@ -117,6 +118,8 @@ class Compiler:
                 self._new_chunk(ChunkPlan("param", shape, len(ws), weights=ws), pick, rows=rows)
 
     def _new_chunk(self, chunk: ChunkPlan, atoms: np.ndarray, rows: np.ndarray | None = None) -> int:
+        if chunk.kind in ("data", "derived"):
+            chunk.row_sample = self.network.atom_sample[atoms]
         self.chunks.append(chunk)
         chunk_id = len(self.chunks) - 1
         self.atom_chunk[atoms] = chunk_id
@@ -188,6 +191,7 @@ class Compiler:
             pick = np.flatnonzero(group_of == g)
             chunk_ids = chunks[pick[0]].tolist() if K else []
             group, rho_shape = self._instance_group(rule, chunk_ids, rows[pick])
+            group.sample = self.network.atom_sample[head[pick]]
             by_shape.setdefault(rho_shape, []).append((group, pick))
         seen_heads = []
         for rho_shape, parts in by_shape.items():
@@ -201,8 +205,9 @@ class Compiler:
                     raise ShapeError(f"rule {rule.text}: the instances of {atom} have values of different "
                                      "shapes, so they cannot be aggregated")
             seen_heads.append(unique)
-            yield self._op(rule, [g for g, _ in parts], unique, head_index, counts, rho_shape,
-                           aggregation, heads), unique
+            op = self._op(rule, [g for g, _ in parts], unique, head_index, counts, rho_shape, aggregation, heads)
+            op.head_sample = self.network.atom_sample[unique]
+            yield op, unique
 
     def _instance_group(self, rule, chunk_ids, rows):
         leaves, leaf_shapes = [], {}

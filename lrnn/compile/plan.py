@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -42,6 +43,7 @@ class ChunkPlan:
     index: Tensor | None = None
     weights: list[int] = field(default_factory=list)
     constant: float = 1.0
+    row_sample: np.ndarray | None = None   # sample of each row (sorted); None for shared rows
 
 
 @dataclass
@@ -64,6 +66,7 @@ class InstanceGroupPlan:
 
     size: int
     leaves: list[LeafPlan]
+    sample: np.ndarray | None = None       # sample of each instance (sorted)
 
 
 @dataclass
@@ -96,6 +99,7 @@ class RuleOpPlan:
     table: tuple[int, int]
     table_offset: int
     offset_weight: int | None = None
+    head_sample: np.ndarray | None = None  # sample of each head (sorted)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import DatasetError
-from ..language.dsl import Atom, Rule
+from ..language.dsl import Atom
 
 
 @dataclass
@@ -13,8 +13,10 @@ class Sample:
     """One example (its facts, and in the text format possibly rules) with one or more queries.
 
     A query's value (`R.predict[1.0]`) is its training target. A query with variables
-    (`R.h(V.X)`) stands for every derivable instance, ordered by the constants' first
-    appearance in the sample's facts.
+    (`R.h(V.X)`) stands for every derivable instance, and each instance gets that target.
+    The instances are ordered by the ids of their constants in `model.program.vocab`, that
+    is by when the model first saw each constant: template constants first, then the facts
+    and queries of the samples in dataset order.
     """
 
     query: Atom | Sequence[Atom]
@@ -28,10 +30,8 @@ class Sample:
         for query in queries:
             if not isinstance(query, Atom):
                 raise DatasetError(f"sample {self.name or ''}: query {query!r} is not an atom such as R.h(C.a)")
-        self.facts = list(self.facts)
-        for fact in self.facts:
-            if not isinstance(fact, (Atom, Rule)):
-                raise DatasetError(f"sample {self.name or ''}: {fact!r} is not a fact such as R.b(C.a)[0.5]")
+        if not isinstance(self.facts, list):  # a shared list is kept as is; facts are checked when encoded
+            self.facts = list(self.facts)
 
     @property
     def queries(self) -> list[Atom]:

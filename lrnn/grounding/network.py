@@ -56,8 +56,12 @@ class GroundNetwork:
         return vocab.atom_text(int(self.atom_pred[atom]), self.atom_terms[atom])
 
 
-def build_network(program, facts: FactSet, queries, relevant_only: bool = True) -> GroundNetwork:
-    """Ground `program` on `facts` and keep what supports the queries of each sample."""
+def build_network(program, facts: FactSet, queries, relevant_only: bool = True,
+                  sample_names: list[str] | None = None) -> GroundNetwork:
+    """Ground `program` on `facts` and keep what supports the queries of each sample.
+
+    `sample_names` name the samples in error messages (default: their indices).
+    """
     grounder = Grounder(program)
     tables, bindings = grounder.least_model(facts)
     values = list(facts.values)
@@ -95,12 +99,13 @@ def build_network(program, facts: FactSet, queries, relevant_only: bool = True) 
         if not rule.duplicate_grounding and len(head):
             keep = first_occurrences([head] + [body[:, k] for k in range(body.shape[1])])
             head, body = head[keep], body[keep]
-        instances[rule.index] = RuleInstances(head, body)
+        order = np.argsort(head, kind="stable")  # by head atom, hence by sample: batches slice ranges
+        instances[rule.index] = RuleInstances(head[order], body[order])
 
     derived = np.zeros(total, dtype=bool)
     for inst in instances.values():
         derived[inst.head] = True
-    query_atoms = _resolve_queries(program, queries, tables, bases, derived)
+    query_atoms = _resolve_queries(program, queries, tables, bases, derived, sample_names)
     network = GroundNetwork(facts.num_samples, atom_pred, atom_sample,
                             [None] * 0, derived, fact_ref, np.zeros(total, dtype=np.int64),
                             instances, query_atoms, values)
@@ -159,26 +164,30 @@ def _add_eval_facts(program, grounder, bindings, tables, fact_refs, values) -> N
             tables[lit.pred], fact_refs[lit.pred] = rows[order], refs[order]
 
 
-def _resolve_queries(program, queries, tables, bases, derived):
+def _resolve_queries(program, queries, tables, bases, derived, sample_names=None):
     vocab = program.vocab
     resolved = []
     for s, sample_queries in enumerate(queries):
+        name = s if sample_names is None else sample_names[s]
         atoms = []
         for pred, pattern, target, text in sample_queries:
             table = tables.get(pred)
             if table is None:
-                raise QueryError(f"sample {s}: query {text} has no proof: no rule or fact defines "
+                raise QueryError(f"sample {name}: query {text} has no proof: no rule or fact defines "
                                  f"{vocab.predicate_text(pred)}")
-            mask = table[:, 0] == s
+            # tables are sorted by sample id (column 0), so the sample's rows are one slice
+            lo, hi = np.searchsorted(table[:, 0], [s, s + 1])
+            rows = table[lo:hi]
+            mask = np.ones(len(rows), dtype=bool)
             for position, c in enumerate(pattern):
                 if c >= 0:
-                    mask &= table[:, 1 + position] == c
-            ids = bases[pred] + np.flatnonzero(mask)
+                    mask &= rows[:, 1 + position] == c
+            ids = bases[pred] + lo + np.flatnonzero(mask)
             ids = ids[derived[ids]] if -1 in pattern else ids
             if len(ids) == 0:
-                raise QueryError(f"sample {s}: query {text} has no proof in this sample")
+                raise QueryError(f"sample {name}: query {text} has no proof in this sample")
             if -1 not in pattern and not derived[ids[0]]:
-                raise QueryError(f"sample {s}: query {text} is an input fact; only atoms derived by "
+                raise QueryError(f"sample {name}: query {text} is an input fact; only atoms derived by "
                                  "rules can be queried")
             for atom in ids:
                 atoms.append((int(atom), target, text))

@@ -28,7 +28,9 @@ def _cat_rows(parts: list[Tensor]) -> Tensor:
     return torch.cat([p.expand(*lead, *p.shape[-3:]) for p in parts], dim=-3)
 
 
-def _rows(x: Tensor, index: Tensor) -> Tensor:
+def _rows(x: Tensor, index: Tensor | None) -> Tensor:
+    if index is None:  # a plan specialised for a fixed layout marks "every row, in order" this way
+        return x
     return x.index_select(x.dim() - 3, index)
 
 
@@ -62,9 +64,11 @@ class Executor:
     def _op(self, op, values) -> Tensor:
         parts = [self._instance_group(op, group, values) for group in op.groups]
         rho = _cat_rows(parts)
-        if rho.shape[-3] != op.head_index.shape[0]:  # a constant-only body: one row for all instances
-            rho = rho.expand(*rho.shape[:-3], op.head_index.shape[0], *rho.shape[-2:])
-        out = aggregate(op.aggregation, rho, op)
+        num_instances = op.num_heads if op.head_index is None else op.head_index.shape[0]
+        if rho.shape[-3] != num_instances:  # a constant-only body: one row for all instances
+            rho = rho.expand(*rho.shape[:-3], num_instances, *rho.shape[-2:])
+        # head_index None: instance i is the only instance of head i, so the aggregation is the identity
+        out = rho if op.head_index is None else aggregate(op.aggregation, rho, op)
         if op.head_weight is not None:
             out = product(self.weight(op.head_weight), out, self.weight_shapes[op.head_weight], op.agg_shape)
         return out

@@ -196,7 +196,8 @@ class Model(nn.Module):
     def _compile(self, built: BuiltDataset, samples) -> NetworkPlan:
         compiler = Compiler(self.program, self.weight_shapes, built.fact_shapes, built.fact_rows)
         plan = compiler.compile(built.network, samples)
-        return plan.to(self.settings.device) if self.settings.device.type != "cpu" else plan
+        device = self._device()
+        return plan.to(device) if device.type != "cpu" else plan
 
     def plan(self, built: BuiltDataset, samples=None) -> NetworkPlan:
         """The compiled plan of some samples of `built` (all by default).
@@ -214,13 +215,19 @@ class Model(nn.Module):
         if slicer is None:
             slicer = built._plans["slicer"] = PlanSlicer(built._plans[None])
         if slicer.supported:
-            plan = slicer.slice(batch)
-            return plan.to(self.settings.device) if self.settings.device.type != "cpu" else plan
+            return slicer.slice(batch)
         key = tuple(batch.tolist())
         found = built._plans.get(key)
         if found is None:
             found = built._plans[key] = self._compile(built, batch)
         return found
+
+    def _device(self) -> torch.device:
+        for tensor in self.parameters():
+            return tensor.device
+        for tensor in self.buffers():
+            return tensor.device
+        return self.settings.device
 
     # -- forward --
     def forward(self, built: BuiltDataset, samples=None, fact_values: dict | None = None):
@@ -229,8 +236,13 @@ class Model(nn.Module):
         Returns a tensor `[num_queries, ...]` when every query value has the same shape
         (scalars give `[num_queries]`), else a list of tensors in query order.
         """
+        device = self._device()
+        full = built._plans[None]
+        if full.output_row.device != device:  # the model moved since the dataset was built
+            built.to(device)
         plan = self.plan(built, samples)
-        device = next(iter(self.weights.values())).device if len(self.weights) else self.settings.device
+        if plan.output_row.device != device:
+            plan = plan.to(device)
         values = self._executor.run(plan, fact_values if fact_values is not None else built.fact_values,
                                     self.settings.dtype, device)
         return self._outputs(plan, values)

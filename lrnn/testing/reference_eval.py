@@ -62,7 +62,7 @@ def _pick(inputs: list[Tensor], largest: bool) -> Tensor:
     best, best_score = None, None
     for x in inputs:
         x = _expand(x, shape)
-        score = float(x.sum())
+        score = float(x.detach().sum())
         if best is None or (score > best_score if largest else score < best_score):
             best, best_score = x, score
     return best

@@ -82,14 +82,29 @@ class NeuraLogic(nn.Module):
         sample = Sample(output_relation, [dataclasses.replace(f, value=_spec(f, v))
                                           for f, v in zip(self._facts, defaults)])
         self._built = self.model.build_dataset(Dataset([sample]))
-        self._plan = self.model.plan(self._built)
+        compiled = self.model.plan(self._built)
+        self._plan = _without_identity_gathers(compiled, self._built)
         self._plans_by_device = {self._plan_device(self._plan): self._plan}
         self._has_default = [fact.value.initial is not None for fact in self._facts]
         for i, value in enumerate(defaults):
             self.register_buffer(f"default_{i}", value, persistent=False)
         self._layout = self._value_layout()
-        self._check_used()
+        self._check_used(compiled)
         self._single_query = output_relation.is_ground
+        self._dtype = self._template_dtype()
+
+    def _apply(self, fn, *args, **kwargs):
+        # `.to()`, `.double()`, `.cuda()` change the weights; remember their dtype for `forward`
+        result = super()._apply(fn, *args, **kwargs)
+        self._dtype = self._template_dtype()
+        return result
+
+    def _template_dtype(self) -> torch.dtype:
+        for weight in self.model.parameters():
+            return weight.dtype
+        for buffer in self.model.buffers():
+            return buffer.dtype
+        return self.model.settings.dtype
 
     # -- construction --
     def _value_layout(self) -> dict:
@@ -107,9 +122,9 @@ class NeuraLogic(nn.Module):
             layout[shape] = _merge_stored_rows(sources)
         return layout
 
-    def _check_used(self) -> None:
+    def _check_used(self, plan) -> None:
         used = set()
-        for chunk in self._plan.chunks:
+        for chunk in plan.chunks:
             if chunk.kind == "data":
                 used.update((chunk.shape, int(row)) for row in chunk.index.tolist())
         for fact, slot in zip(self._facts, self._built.fact_value_slots()):
@@ -123,16 +138,18 @@ class NeuraLogic(nn.Module):
     def forward(self, *args, **kwargs) -> Tensor | list:
         """Evaluate the template on the facts `to_logic(*args, **kwargs)` returns."""
         values = self._fed_values(self.to_logic(*args, **kwargs))
-        dtype, device = self._dtype_device(values)
-        lead = torch.broadcast_shapes(*(v.shape[:v.dim() - len(n)] for v, n in zip(values, self._natural)))
+        dtype, device = self._dtype, values[0].device
+        batches = [v.shape[:v.dim() - len(n)] for v, n in zip(values, self._natural)]
+        lead = batches[0]
+        if any(batch != lead for batch in batches):
+            lead = self._common_batch(batches)
         fact_values = {}
         for shape, sources in self._layout.items():
             parts = []
             for source in sources:
                 if isinstance(source, int):
-                    value = values[source]
-                    batch = value.shape[:value.dim() - len(self._natural[source])]
-                    part = value.to(dtype).reshape(*batch, 1, *shape)
+                    value = values[source] if values[source].dtype == dtype else values[source].to(dtype)
+                    part = value.reshape(*batches[source], 1, *shape)
                 else:
                     part = self._built.fact_values[shape][source].to(device, dtype)
                 parts.append(part if part.shape[:-3] == lead else part.expand(*lead, *part.shape[-3:]))
@@ -141,6 +158,13 @@ class NeuraLogic(nn.Module):
         if self._single_query and isinstance(out, Tensor):
             return out.select(len(lead), 0)
         return out
+
+    def _common_batch(self, batches) -> torch.Size:
+        try:
+            return torch.broadcast_shapes(*batches)
+        except RuntimeError as error:
+            described = ", ".join(f"{_fact_text(f)}: {list(b)}" for f, b in zip(self._facts, batches))
+            raise InputFactError(f"the batch dimensions of the input facts do not broadcast ({described})") from error
 
     def _fed_values(self, facts) -> list[Tensor]:
         """Values of the declared facts, in declaration order, from the facts `to_logic` returned."""
@@ -180,12 +204,6 @@ class NeuraLogic(nn.Module):
                 f"was declared {declared[0]}x{declared[1]}, which is fed as a tensor {list(natural)} "
                 "with optional leading batch dimensions")
         return value
-
-    def _dtype_device(self, values):
-        weights = list(self.model.weights.values())
-        reference = weights[0] if weights else values[0]
-        dtype = reference.dtype if reference.is_floating_point() else self.model.settings.dtype
-        return dtype, values[0].device
 
     def _plan_on(self, device):
         plan = self._plans_by_device.get(device)
@@ -263,3 +281,39 @@ def _merge_stored_rows(sources: list) -> list:
         if row < len(sources):
             merged.append(source)
     return merged
+
+
+# -- plan specialisation --
+def _without_identity_gathers(plan, built):
+    """A copy of `plan` whose row gathers that select every row in order are None, so they are skipped.
+
+    A rule op whose instances are the only instances of their heads, in head order, also gets
+    `head_index` None, because SUM, AVG, MAX and MIN of one instance return it unchanged.
+    """
+    chunks = []
+    for chunk in plan.chunks:
+        if chunk.kind == "data" and _is_arange(chunk.index, built.fact_values[chunk.shape].shape[0]):
+            chunk = dataclasses.replace(chunk, index=None)
+        chunks.append(chunk)
+    layers = [dataclasses.replace(layer, ops=[_op_without_identity(op, chunks) for op in layer.ops])
+              for layer in plan.layers]
+    groups = [(c, None if _is_arange(rows, chunks[c].size) and _is_arange(positions, len(positions)) else rows,
+               positions) for c, rows, positions in plan.output_groups]
+    return dataclasses.replace(plan, chunks=chunks, layers=layers, output_groups=groups)
+
+
+def _op_without_identity(op, chunks):
+    groups = []
+    for group in op.groups:
+        leaves = [dataclasses.replace(leaf, rows=None) if _is_arange(leaf.rows, chunks[leaf.chunk].size) else leaf
+                  for leaf in group.leaves]
+        groups.append(dataclasses.replace(group, leaves=leaves))
+    op = dataclasses.replace(op, groups=groups)
+    if op.aggregation in ("sum", "avg", "max", "min") and _is_arange(op.head_index, op.num_heads):
+        op = dataclasses.replace(op, head_index=None)
+    return op
+
+
+def _is_arange(index: Tensor | None, size: int) -> bool:
+    return (index is not None and index.shape[0] == size
+            and bool(torch.equal(index.cpu(), torch.arange(size))))

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from .plan import AtomGroupPlan, ChunkPlan, InstanceGroupPlan, LayerPlan, LeafPlan, NetworkPlan, RuleOpPlan
+from .plan import AtomGroupPlan, ChunkPlan, InstanceGroupPlan, LayerPlan, NetworkPlan, RuleOpPlan
 
 
 def _ptr(sample: np.ndarray, num_samples: int) -> np.ndarray:

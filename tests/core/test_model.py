@@ -6,8 +6,20 @@ import io
 import pytest
 import torch
 
-from lrnn import (C, Dataset, QueryError, R, Sample, Settings, SettingsError, ShapeError, Template,
-                  Transformation, V, WeightError)
+from lrnn import (
+    C,
+    Dataset,
+    QueryError,
+    R,
+    Sample,
+    Settings,
+    SettingsError,
+    ShapeError,
+    Template,
+    Transformation,
+    V,
+    WeightError,
+)
 from lrnn.settings import Initializer
 
 

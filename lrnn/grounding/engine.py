@@ -218,8 +218,9 @@ class Grounder:
             return bindings
         cx, cy = self._column(x, bindings), self._column(y, bindings)
         valid, ids = generate(lit.special, cx, cy, self.info)
-        if have(z):
-            keep = valid & (ids == self._column(z, bindings))
+        if have(z):  # compare numbers, as eq does: add(1, 2, 3.0) holds
+            result = self.info.numeric[np.where(valid, ids, 0)]
+            keep = valid & (result == self.info.numeric[self._column(z, bindings)])
             return bindings.take(np.flatnonzero(keep))
         bindings = bindings.take(np.flatnonzero(valid))
         bindings.cols[z] = ids[valid]

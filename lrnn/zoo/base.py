@@ -7,7 +7,7 @@ Geometric layer by name.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -16,8 +16,9 @@ from torch import Tensor
 
 from ..errors import TemplateError, UnsupportedOptionError
 from ..language import Function, R, V
-from ..language.dsl import Atom, RelationSettings
+from ..language.dsl import Atom, RelationSettings, Rule
 from ..language.functions import lookup
+from ..language.values import parse_bracket
 from ..model import natural_shape
 
 SOURCE = V.Y   # the node a message comes from (PyG: edge_index[0], x_j)
@@ -144,6 +145,15 @@ def zero_rule(output: str, input: str, channels: int, terms=(TARGET,)):
     """
     zeros = np.zeros((channels, 1)) if channels > 1 else 0.0
     return relation(output)(*terms)[zeros].fixed() <= relation(input, hidden=True)(*terms)
+
+
+def with_offset(rule: Rule, weight_name: str, dims) -> Rule:
+    """Return `rule` with the learnable offset `weight_name`, added once per grounding.
+
+    The Python DSL has no syntax for rule offsets, but rules carry them (the text format
+    writes `h :- x, $name={n}.`), so the zoo sets the field directly.
+    """
+    return replace(rule, offset=parse_bracket(slice(weight_name, dims), f"offset of {rule}"))
 
 
 def check_channels(where: str, **sizes) -> None:

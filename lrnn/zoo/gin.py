@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..language import Aggregation, Transformation
-from .base import SOURCE, TARGET, Layer, check_channels, relation, unsupported
+from .base import SOURCE, TARGET, Layer, check_channels, relation, with_offset
 from .dense import MLP
 
 
@@ -119,11 +119,7 @@ class GINEConv(Layer):
         rule = (relation(aggregated)(TARGET) <= (relation(input)(SOURCE), features)) | \
             [Transformation.RELU, Aggregation.SUM]
         if edge_dim is not None:
-            rule = rule.with_offset(self.weight("lin.bias"), (in_channels, 1))
+            rule = with_offset(rule, self.weight("lin.bias"), (in_channels, 1))
         self.append(rule)
         _self_rules(self, input, aggregated, eps, train_eps)
         _mlp(self, [in_channels, *hidden, out_channels], aggregated, output, mlp_activation, activation)
-
-
-def _no_edge_features(where: str):
-    return unsupported(where, "edge features", "use GINEConv")

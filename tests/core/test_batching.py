@@ -11,9 +11,11 @@ import torch
 from lrnn import Aggregation, C, Combination, Dataset, R, Sample, Settings, Template, Transformation, V
 
 CASES = Path(__file__).resolve().parents[1] / "refcases" / "cases"
-MULTI_SAMPLE = ["dsl_aggregation_avg", "dsl_aggregation_concat", "dsl_aggregation_max",
-                "dsl_combination_relation_level", "dsl_gnn_message_passing_matrix_hidden_edge", "dsl_mutagenesis_three_molecules", "dsl_recursive_xor",
-                "dsl_trains_small_template", "dsl_negation", "dsl_transformation_relation_join"]
+MULTI_SAMPLE = [
+    "dsl_aggregation_avg", "dsl_aggregation_concat", "dsl_aggregation_max", "dsl_combination_relation_level",
+    "dsl_gnn_message_passing_matrix_hidden_edge", "dsl_mutagenesis_three_molecules", "dsl_recursive_xor",
+    "dsl_trains_small_template", "dsl_negation", "dsl_transformation_relation_join",
+]
 
 
 def build_case(name: str):

@@ -177,3 +177,11 @@ def test_ground_network_matches_reference(program):
     for s, (ref, vec) in enumerate(zip(expected, found)):
         assert vec.model == ref.model, f"sample {s}"
         assert vec.instance_counts == ref.instance_counts, f"sample {s}"
+
+
+def test_bound_generator_result_compares_numbers():
+    template = Template([R.h(V.X, V.Y, V.Z) <= (R.n(V.X), R.n(V.Y), R.m(V.Z), R.special.add(V.X, V.Y, V.Z))])
+    samples = [Sample(R.unused, [R.n(C.get("1")), R.n(C.get("2")), R.m(C.get("3.0"))])]
+    expected = {"h(1, 2, 3.0)", "h(2, 1, 3.0)"}  # 1 + 2 equals 3.0 as a number, as in eq(3, 3.0)
+    assert heads(reference_ground(template, samples)[0], "h") == sorted(expected)
+    assert heads(vectorized_ground(template, samples)[0], "h") == sorted(expected)

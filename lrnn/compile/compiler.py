@@ -281,6 +281,9 @@ class Compiler:
                 out_shape = product_shape(self.weight_shapes[rule.head_weight], agg_shape)
             except ShapeError as error:
                 raise with_rule(error, rule.text) from None
+        if aggregation in ("sum", "avg", "max", "min") and len(unique) == len(head_index) \
+                and np.array_equal(head_index, np.arange(len(head_index))):
+            aggregation = "none"  # one instance per head, in head order: nothing to aggregate
         transformation = None if self._rule_bypassed(rule) else rule.transformation
         return RuleOpPlan(rule.index, groups, rule.tree, self._rule_bypassed(rule), transformation,
                           aggregation, _long(head_index), _long(counts), len(unique), order,

@@ -190,12 +190,25 @@ class Grounder:
         return Bindings(cols)
 
     def _apply_specials(self, rule, bindings: Bindings, final: bool) -> Bindings:
+        if final:  # generators may bind variables that builtins listed before them read
+            while True:
+                bound = len(bindings.cols)
+                bindings = self._apply_specials_once(rule, bindings, final)
+                if len(bindings.cols) == bound or len(bindings) == 0:
+                    return bindings
+        return self._apply_specials_once(rule, bindings, final)
+
+    def _apply_specials_once(self, rule, bindings: Bindings, final: bool) -> Bindings:
         for lit in rule.literals:
             if lit.kind != "special" or len(bindings) == 0:
                 continue
             slots = [p for p in lit.pattern if p >= 0]
             name = lit.special
             if name in ("add", "sub", "mod", "mul") and len(lit.pattern) == 3:
+                output = lit.pattern[2]
+                if not final and output >= 0 and output not in bindings.cols and any(
+                        other.kind == "positive" and output in other.pattern for other in rule.literals):
+                    continue  # a positive literal binds the output; compare numbers once it has
                 bindings = self._generator(lit, bindings, final)
                 continue
             if not all(s in bindings.cols for s in slots):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ..datasets import Sample
 from ..language import Aggregation, C, Combination, F, Metadata, R, Template, Transformation, V
 
-CONSTANTS = ("a", "b", "c", "0", "1", "2")
+CONSTANTS = ("a", "b", "c", "0", "1", "2", "1.0")
 VARIABLES = ("X", "Y", "Z", "W")
 BASE_RELATIONS = (("e", 2), ("u", 1), ("t", 3), ("z", 0), ("n", 1))
 FILTERS = ("eq", "neq", "lt", "leq", "gt", "geq", "next", "alldiff", "maxcard", "_in", "anypred",
@@ -37,14 +37,14 @@ def _logic_literal(draw, relations, variables):
 
 
 @st.composite
-def _builtin(draw, bound: list[str]):
+def _builtin(draw, bound: list[str], fresh_name: str):
     """A builtin literal over bound variables and constants; returns (atom, new variable or None)."""
     pick = st.sampled_from(bound + list(CONSTANTS[3:])) if bound else st.sampled_from(CONSTANTS)
     kind = draw(st.sampled_from(("filter", "filter", "generator", "eval")))
     if kind == "generator" and bound:
         name = draw(st.sampled_from(GENERATORS))
         x, y = draw(pick), draw(pick)
-        fresh = "G" if draw(st.booleans()) else None
+        fresh = fresh_name if draw(st.booleans()) else None
         out = fresh or draw(pick)
         return R.special.get(name)(_term(x), _term(y), _term(out)), fresh
     if kind == "eval":
@@ -74,16 +74,19 @@ def _logic_rule(draw, head, level, derived):
         atom = (R.hidden.get(name) if draw(st.integers(0, 4)) == 0 else R.get(name))(*[_term(t) for t in terms])
         literals.append(atom)
         bound.extend(t for t in terms if t[0].isupper() and t not in bound)
-    fresh = None
-    if draw(st.integers(0, 9)) < 4:
-        atom, fresh = draw(_builtin(bound))
+    generated = []
+    for fresh_name in ("G", "H")[:draw(st.sampled_from((0, 0, 1, 1, 2)))]:
+        atom, fresh = draw(_builtin(bound + generated, fresh_name))
         literals.append(atom)
+        generated.extend([fresh] if fresh else [])
+    if len(literals) > 1:  # builtins may come before the literals that bind their variables
+        literals = [literals[i] for i in draw(st.permutations(range(len(literals))))]
     if draw(st.integers(0, 9)) < 3:
         name, terms = draw(_logic_literal(list(BASE_RELATIONS) + derived[:level], bound or ["a"]))
         if bound or not terms:
             literals.append(~R.get(name)(*[_term(t) for t in terms]))
-    head_pool = bound + ([fresh] if fresh else [])
-    if fresh and any(atom.name == head_name and not atom.special for atom in literals):
+    head_pool = bound + generated
+    if generated and any(atom.name == head_name and not atom.special for atom in literals):
         head_pool = bound  # a generated constant fed back into its own relation never stops growing
     head_terms = [draw(st.sampled_from(head_pool) if head_pool and draw(st.integers(0, 9)) < 8
                        else st.sampled_from(CONSTANTS)) for _ in range(head_arity)]

@@ -86,9 +86,9 @@ def make_step(layer, device, target_shape):
 def neuralogic_layer():
     """PyNeuraLogic's module on the same template, or None with the reason when it cannot run."""
     try:
+        from neuralogic.core import F as RF
         from neuralogic.core import Model as ReferenceTemplate
         from neuralogic.core import R as RR
-        from neuralogic.core import F as RF
         from neuralogic.nn.torch_function import NeuraLogic as ReferenceNeuraLogic
     except ImportError as error:
         return None, f"neuralogic is not installed ({error}); pip install neuralogic"
@@ -137,8 +137,8 @@ def batched(device, sizes, repeats: int, number: int) -> list[dict]:
     linear = torch.nn.Linear(8, 1, bias=False).to(device)
     for size in sizes:
         x = torch.randn(size, 8, device=device, requires_grad=True)
-        baseline = median_time(lambda: linear(x).sum().backward(), repeats, number, device)
-        measured = median_time(lambda: layer(x).sum().backward(), repeats, number, device)
+        baseline = median_time(lambda x=x: linear(x).sum().backward(), repeats, number, device)
+        measured = median_time(lambda x=x: layer(x).sum().backward(), repeats, number, device)
         rows.append({"case": f"batched B={size}", "layer": "nn.Linear(8, 1)", "seconds": baseline, "ratio": 1.0})
         rows.append({"case": f"batched B={size}", "layer": "lrnn NeuraLogic", "seconds": measured,
                      "ratio": measured / baseline})

@@ -213,7 +213,9 @@ class Model(nn.Module):
             raise DatasetError(f"sample indices must lie in [0, {built.num_samples}), got {batch.tolist()}")
         slicer = built._plans.get("slicer")
         if slicer is None:
-            slicer = built._plans["slicer"] = PlanSlicer(built._plans[None])
+            network = built.network
+            slicer = built._plans["slicer"] = PlanSlicer(built._plans[None], network.query_example,
+                                                         network.num_examples)
         if slicer.supported:
             return slicer.slice(batch)
         key = tuple(batch.tolist())

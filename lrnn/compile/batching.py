@@ -43,9 +43,10 @@ class _Space:
 class PlanSlicer:
     """Cuts batches of samples out of the plan of a whole dataset."""
 
-    def __init__(self, plan: NetworkPlan):
+    def __init__(self, plan: NetworkPlan, query_example: np.ndarray, num_examples: int):
         self.plan = plan
-        self.num_samples = plan.num_samples
+        self.query_example = np.asarray(query_example, dtype=np.int64)
+        self.num_samples = num_examples  # row spaces are sorted by example
         self.supported = all(op.group_index is None for layer in plan.layers for op in layer.ops)
         self.chunk_spaces = [None if c.row_sample is None else _Space([0], [_ptr(c.row_sample, self.num_samples)])
                              for c in plan.chunks]
@@ -64,7 +65,7 @@ class PlanSlicer:
             self.table_spaces.append({shape: _Space(b, p) for shape, (b, p) in segments.items()})
         self.numpy = {}  # numpy copies of index tensors, made once
         sample = np.asarray(plan.output_sample, dtype=np.int64)
-        self.output_ptr = _ptr(sample, self.num_samples)
+        self.output_ptr = _ptr(sample, plan.num_samples)
 
     def _host(self, tensor: torch.Tensor) -> np.ndarray:
         found = self.numpy.get(id(tensor))
@@ -73,13 +74,21 @@ class PlanSlicer:
         return found
 
     def slice(self, samples) -> NetworkPlan:
-        batch = np.asarray(samples, dtype=np.int64)
+        """The plan of the given samples, in their order (samples sharing an example share its rows)."""
+        samples = np.asarray(samples, dtype=np.int64)
+        examples = self.query_example[samples]
+        unique, first = np.unique(examples, return_index=True)
+        order = np.argsort(first)
+        batch = unique[order]
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        example_position = rank[np.searchsorted(unique, examples)]
         chunk_shifts = [None if space is None else space.shifts(batch) for space in self.chunk_spaces]
         chunks = [self._chunk(c, space, shifts, batch) for c, space, shifts in
                   zip(self.plan.chunks, self.chunk_spaces, chunk_shifts)]
         layers = [self._layer(layer, tables, chunk_shifts, batch)
                   for layer, tables in zip(self.plan.layers, self.table_spaces)]
-        return self._outputs(chunks, layers, chunk_shifts, batch)
+        return self._outputs(chunks, layers, chunk_shifts, samples, example_position)
 
     # -- pieces --
     def _select(self, ptr: np.ndarray, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -162,8 +171,9 @@ class PlanSlicer:
             inputs.append((shape, _long(new_rows)))
         return replace(group, inputs=inputs, num_atoms=len(entries))
 
-    def _outputs(self, chunks, layers, chunk_shifts, batch) -> NetworkPlan:
-        entries, position = self._select(self.output_ptr, batch)
+    def _outputs(self, chunks, layers, chunk_shifts, samples, example_position) -> NetworkPlan:
+        entries, sample_position = self._select(self.output_ptr, samples)
+        position = example_position[sample_position]
         old_chunk = np.asarray(self.plan.output_chunk, dtype=np.int64)[entries]
         old_row = self._host(self.plan.output_row)[entries]
         new_row = np.empty_like(old_row)
@@ -178,5 +188,5 @@ class PlanSlicer:
             groups.append((c, _long(new_row[pick]), _long(pick)))
         shapes = [self.plan.output_shapes[i] for i in entries.tolist()]
         targets = [self.plan.targets[i] for i in entries.tolist()]
-        return NetworkPlan(chunks, layers, old_chunk.tolist(), _long(new_row), position.tolist(), shapes, groups,
-                           len(batch), targets)
+        return NetworkPlan(chunks, layers, old_chunk.tolist(), _long(new_row), sample_position.tolist(), shapes,
+                           groups, len(samples), targets)

@@ -47,8 +47,8 @@ class Compiler:
         if samples is None:
             samples = np.arange(network.num_samples)
         samples = np.asarray(samples, dtype=np.int64)
-        in_batch = np.zeros(network.num_samples, dtype=bool)
-        in_batch[samples] = True
+        in_batch = np.zeros(network.num_examples, dtype=bool)
+        in_batch[network.query_example[samples]] = True
         self.network = network
         self.atom_chunk = np.full(n, -1, dtype=np.int64)
         self.atom_row = np.full(n, -1, dtype=np.int64)

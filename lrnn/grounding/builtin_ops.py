@@ -32,11 +32,15 @@ def _compare(name: str, a: np.ndarray, b: np.ndarray, info: ConstantInfo) -> np.
     return np.where(numeric, op(np.nan_to_num(na), np.nan_to_num(nb)), op(ra, rb))
 
 
-def filter_mask(name: str, columns: list[np.ndarray], info: ConstantInfo, where: str) -> np.ndarray:
-    """Evaluate a builtin filter on bound columns; returns a boolean mask over rows."""
-    n = len(columns[0]) if columns else 0
+def filter_mask(name: str, columns: list[np.ndarray], info: ConstantInfo, where: str,
+                num_rows: int | None = None) -> np.ndarray:
+    """Evaluate a builtin filter on bound columns; returns a boolean mask over rows.
+
+    `num_rows` sizes the mask of a builtin without terms (`true`, `false`, `anypred()`).
+    """
+    n = len(columns[0]) if columns else (num_rows or 0)
     if name in ("anypred", "true"):
-        return np.ones(n, dtype=bool) if columns else np.ones(0, dtype=bool)
+        return np.ones(n, dtype=bool)
     if name == "false":
         return np.zeros(n, dtype=bool)
     if name in ("eq", "neq", "lt", "leq", "gt", "geq"):

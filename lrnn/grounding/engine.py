@@ -219,7 +219,7 @@ class Grounder:
                 value = arithmetic(name, a, b)
                 keep = np.isfinite(value)
             else:
-                keep = filter_mask(name, columns, self.info, f"rule {rule.index} ({rule.text})")
+                keep = filter_mask(name, columns, self.info, f"rule {rule.index} ({rule.text})", len(bindings))
             if not keep.all():
                 bindings = bindings.take(np.flatnonzero(keep))
         return bindings

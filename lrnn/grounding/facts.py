@@ -15,7 +15,9 @@ from ..language.values import array_spec
 class FactSet:
     """Facts of all samples, one table per predicate.
 
-    `rows[pred]` is int64 `[n, 1 + arity]` with the sample id in column 0 and constant ids
+    `num_samples` counts examples: samples that share one facts list share one example, as
+    when many queries are asked on one knowledge base, and are grounded once.
+    `rows[pred]` is int64 `[n, 1 + arity]` with the example id in column 0 and constant ids
     after it, sorted and without duplicates. `value_ref[pred][i]` locates the value of row i:
     ``v >= 0`` is an index into `values`, ``-1`` the default fact value, and ``-2 - t`` the
     template fact `t`.
@@ -23,6 +25,8 @@ class FactSet:
 
     num_samples: int
     rows: dict[int, np.ndarray] = field(default_factory=dict)
+    # example (the sample column of `rows`) of each query sample; None when they coincide
+    sample_example: np.ndarray | None = None
     value_ref: dict[int, np.ndarray] = field(default_factory=dict)
     values: list[np.ndarray] = field(default_factory=list)
 
@@ -47,10 +51,19 @@ def encode_samples(program, samples, template_facts: bool = True) -> tuple[FactS
     where pattern entries >= 0 are constant ids and -1 marks a variable position.
     """
     vocab = program.vocab
-    facts = FactSet(len(samples))
+    example_of: dict[int, int] = {}
+    sample_example = np.zeros(len(samples), dtype=np.int64)
     grouped: dict[int, tuple[list, list]] = {}
     queries = []
-    for s, sample in enumerate(samples):
+    values: list[np.ndarray] = []
+    for index, sample in enumerate(samples):
+        queries.append([_encode_query(q, vocab, sample, index) for q in sample.queries])
+        key = id(sample.facts)
+        if sample.facts and key in example_of:  # the same facts list: ground the example once
+            sample_example[index] = example_of[key]
+            continue
+        s = example_of[key] = len(example_of)
+        sample_example[index] = s
         for fact in sample.facts:
             if isinstance(fact, Rule):
                 raise DatasetError(f"sample {sample.name or s}: rules inside examples are not supported "
@@ -63,16 +76,19 @@ def encode_samples(program, samples, template_facts: bool = True) -> tuple[FactS
                 if fact.value.initial is None:
                     raise DatasetError(f"sample {sample.name or s}: fact {fact} has dimensions but no "
                                        "value; example facts need values such as [0.5] or [1, 0]")
-                ref = len(facts.values)
-                facts.values.append(fact.value.initial)
+                ref = len(values)
+                values.append(fact.value.initial)
             rows, refs = grouped.setdefault(pred, ([], []))
             rows.append(row)
             refs.append(ref)
-        queries.append([_encode_query(q, vocab, sample, s) for q in sample.queries])
+    num_examples = len(example_of)
+    facts = FactSet(num_examples, values=values)
+    if num_examples != len(samples):
+        facts.sample_example = sample_example
     if template_facts:
         for t, fact in enumerate(program.template_facts):
             rows, refs = grouped.setdefault(fact.pred, ([], []))
-            for s in range(len(samples)):
+            for s in range(num_examples):
                 rows.append([s, *fact.const_ids])
                 refs.append(-2 - t)
     for pred, (rows, refs) in grouped.items():

@@ -30,7 +30,9 @@ class GroundNetwork:
     Atom ids are global; `atom_pred`, `atom_sample` describe each atom, `derived` marks
     atoms computed by rules (the rest are facts, whose value `fact_ref` locates as in
     :class:`FactSet`), `depth` is 0 for facts and 1 + the largest body depth otherwise.
-    `queries[s]` lists (atom id, target, text) of sample s.
+    `queries[s]` lists (atom id, target, text) of sample s. Atoms belong to examples
+    (`atom_sample` holds example ids, `num_examples` counts them); `query_example[s]` is the
+    example of sample s (several samples may query one example).
     """
 
     num_samples: int
@@ -105,11 +107,13 @@ def build_network(program, facts: FactSet, queries, relevant_only: bool = True,
     derived = np.zeros(total, dtype=bool)
     for inst in instances.values():
         derived[inst.head] = True
-    query_atoms = _resolve_queries(program, queries, tables, bases, derived, sample_names)
-    network = GroundNetwork(facts.num_samples, atom_pred, atom_sample,
+    query_example = facts.sample_example if facts.sample_example is not None else np.arange(len(queries))
+    query_atoms = _resolve_queries(program, queries, tables, bases, derived, query_example, sample_names)
+    network = GroundNetwork(len(queries), atom_pred, atom_sample,
                             [None] * 0, derived, fact_ref, np.zeros(total, dtype=np.int64),
                             instances, query_atoms, values)
     network.atom_terms = _TermsView(tables, preds, bases, total)
+    network.num_examples, network.query_example = facts.num_samples, query_example
     if program.settings.recursion_depth is not None:
         network = _unroll(network, program.settings.recursion_depth)
     if relevant_only:
@@ -164,11 +168,12 @@ def _add_eval_facts(program, grounder, bindings, tables, fact_refs, values) -> N
             tables[lit.pred], fact_refs[lit.pred] = rows[order], refs[order]
 
 
-def _resolve_queries(program, queries, tables, bases, derived, sample_names=None):
+def _resolve_queries(program, queries, tables, bases, derived, query_example, sample_names=None):
     vocab = program.vocab
     resolved = []
-    for s, sample_queries in enumerate(queries):
-        name = s if sample_names is None else sample_names[s]
+    for index, sample_queries in enumerate(queries):
+        name = index if sample_names is None else sample_names[index]
+        s = int(query_example[index])
         atoms = []
         for pred, pattern, target, text in sample_queries:
             table = tables.get(pred)
@@ -229,6 +234,7 @@ def _unroll(network: GroundNetwork, steps: int) -> GroundNetwork:
                            np.tile(network.atom_sample, copies), network.atom_terms, derived,
                            np.tile(network.fact_ref, copies), np.zeros(n * copies, dtype=np.int64), unrolled,
                            queries, network.values)
+    result.num_examples, result.query_example = network.num_examples, network.query_example
     is_head = np.zeros(n * copies, dtype=bool)
     for inst in unrolled.values():
         is_head[inst.head] = True

@@ -174,8 +174,9 @@ class NeuraLogic(nn.Module):
         for fact in facts:
             i = self._index.get(_fact_key(fact)) if isinstance(fact, Atom) else None
             if i is None:
+                returned = _fact_text(fact) if isinstance(fact, Atom) else repr(fact)
                 raise InputFactError(
-                    f"to_logic returned {fact!r}, which is not a declared input fact; declared: "
+                    f"to_logic returned {returned}, which is not a declared input fact; declared: "
                     f"{', '.join(_fact_text(f) for f in self._facts)}. Add it to input_facts.")
             if values[i] is not None:
                 raise InputFactError(f"to_logic returned the input fact {_fact_text(fact)} twice")

@@ -74,10 +74,17 @@ class Layer(list):
         self.name = name
         self.links: list[ParamLink] = list(links)
 
-    def weight(self, module_name: str, transpose: bool = False, index: tuple | None = None) -> str:
-        """Register the lrnn weight that mirrors `module_name` and return its weight name."""
-        weight_name = f"{self.name}.{module_name}" if index is None else \
-            f"{self.name}.{module_name}.{'.'.join(str(i) for i in index)}"
+    def weight(self, module_name: str, transpose: bool = False, index: tuple | None = None,
+               part: str | None = None) -> str:
+        """Register the lrnn weight that mirrors `module_name` and return its weight name.
+
+        A weight that holds `module_tensor[index]` is named after the indices, or `part`.
+        """
+        weight_name = f"{self.name}.{module_name}"
+        if part is not None:
+            weight_name += f".{part}"
+        elif index is not None:
+            weight_name += "." + ".".join(str(i) for i in index)
         self.links.append(ParamLink(module_name, weight_name, index, transpose))
         return weight_name
 

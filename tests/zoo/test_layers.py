@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lrnn.zoo import GCNConv, GINConv, GINEConv, RGCNConv, SAGEConv
+from lrnn.zoo import GATv2Conv, GCNConv, GINConv, GINEConv, RGCNConv, SAGEConv
 
 from .helpers import compare_with_pyg, random_graphs
 
@@ -99,3 +99,18 @@ def test_gine(edge_dim):
 
     graphs = random_graphs(8, 3, edge_dim=edge_dim or 3)
     compare_with_pyg(layer, pyg.GINEConv(mlp, eps=0.2, train_eps=True, edge_dim=edge_dim), graphs, call=call)
+
+
+@pytest.mark.parametrize("heads, concat", [(1, True), (2, True), (3, False)])
+def test_gatv2(heads, concat):
+    torch.manual_seed(6)
+    layer = GATv2Conv(3, 4, "x", "h", heads=heads, concat=concat)
+    compare_with_pyg(layer, pyg.GATv2Conv(3, 4, heads=heads, concat=concat), random_graphs(9, 3))
+
+
+@pytest.mark.parametrize("options", [dict(share_weights=True, residual=True), dict(add_self_loops=False),
+                                     dict(bias=False, negative_slope=0.1)])
+def test_gatv2_options(options):
+    torch.manual_seed(7)
+    layer = GATv2Conv(3, 2, "x", "h", heads=2, **options)
+    compare_with_pyg(layer, pyg.GATv2Conv(3, 2, heads=2, **options), random_graphs(10, 3))

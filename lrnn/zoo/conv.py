@@ -57,13 +57,11 @@ class GCNConv(Layer):
         bias, activation, name: see :class:`lrnn.zoo.Linear`.
 
     Example:
-        >>> from lrnn import Template
         >>> from lrnn.zoo import GCNConv
-        >>> template = Template()
-        >>> template += GCNConv(3, 16, input="x", output="h1", activation="relu")
-        >>> print(template)
+        >>> for entry in GCNConv(3, 16, input="x", output="h1", activation="relu"):
+        ...     print(entry)
         h1(X) :- $h1.lin.weight={16, 3} x(Y), gcn_norm(Y, X). [combination=elproduct, aggregation=sum]
-        h1/1 [transformation=relu] $h1.bias={16}
+        h1/1 $h1.bias={16} [transformation=relu]
     """
 
     supports_edge_weights = True

@@ -48,8 +48,9 @@ class Linear(Layer):
         >>> from lrnn.zoo import Linear
         >>> template = Template()
         >>> template += Linear(3, 2, input="x", output="y")
-        >>> print(template)
-        $y.weight={2, 3} y(X) :- x(X).
+        >>> for entry in template:
+        ...     print(entry)
+        y(X) :- $y.weight={2, 3} x(X).
         y/1 $y.bias={2}
     """
 

@@ -70,3 +70,18 @@ def test_batch_index_out_of_range():
     model, built = build_case("dsl_aggregation_avg")
     with pytest.raises(ValueError, match="sample indices"):
         model(built, samples=[built.num_samples])
+
+
+def test_shared_facts_list_grounds_once_with_equal_outputs():
+    template = Template()
+    template += R.h(V.X)[1.5] <= (R.f(V.Y)[0.5], R.edge(V.X, V.Y))
+    template += R.h / 1 | [Transformation.SIGMOID]
+    facts = [R.edge(C.a, C.b), R.edge(C.b, C.c), R.edge(C.c, C.a), R.f(C.a)[1.0], R.f(C.b)[-1.0], R.f(C.c)[2.0]]
+    queries = [R.h(C.a), R.h(C.b), R.h(C.c)]
+    model = template.build(Settings(dtype=torch.float64))
+    shared = model.build_dataset(Dataset([Sample(q, facts) for q in queries]))
+    separate = model.build_dataset(Dataset([Sample(q, list(facts)) for q in queries]))
+    assert shared.network.num_examples == 1
+    assert separate.network.num_examples == 3
+    torch.testing.assert_close(model(shared), model(separate))
+    torch.testing.assert_close(model(shared, samples=[2, 0]), model(separate)[[2, 0]])

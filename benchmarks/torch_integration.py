@@ -47,23 +47,29 @@ def synchronize(device) -> None:
         torch.cuda.synchronize()
 
 
-def median_time(fn, repeats: int, number: int, device) -> float:
-    """Median over `repeats` of the mean seconds per call of `fn`, each mean over `number` calls."""
-    fn()
+def median_times(fns, repeats: int, number: int, device) -> list[float]:
+    """Median seconds per call of each function in `fns`.
+
+    Each repeat times `number` calls of every function in turn, so load from other
+    processes affects all of them alike and the ratios stay comparable.
+    """
+    for fn in fns:
+        fn()
     synchronize(device)
-    times = []
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        synchronize(device)
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+        for fn, samples in zip(fns, times):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            synchronize(device)
+            samples.append((time.perf_counter() - start) / number)
+    return [statistics.median(samples) for samples in times]
 
 
 # -- per-step --
 def make_step(layer, device, target_shape):
-    """One XOR training step per call, cycling through the four points."""
+    """Build a function that runs one XOR training step per call, cycling through the four points."""
     model = torch.nn.Sequential(torch.nn.Linear(2, 8, bias=False), torch.nn.Tanh(), layer, torch.nn.Tanh())
     model.to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -111,23 +117,20 @@ def check_layer_matches_linear(device) -> None:
 
 
 def per_step(device, repeats: int, number: int) -> list[dict]:
-    rows = []
-    baseline = median_time(make_step(torch.nn.Linear(8, 1, bias=False), device, (1,)), repeats, number, device)
-    rows.append({"case": "per-step", "layer": "nn.Linear(8, 1)", "seconds": baseline, "ratio": 1.0})
-    lrnn_time = median_time(make_step(lrnn_layer(device), device, ()), repeats, number, device)
-    rows.append({"case": "per-step", "layer": "lrnn NeuraLogic", "seconds": lrnn_time,
-                 "ratio": lrnn_time / baseline})
+    layers = {"nn.Linear(8, 1)": (torch.nn.Linear(8, 1, bias=False), (1,)),
+              "lrnn NeuraLogic": (lrnn_layer(device), ())}
     if torch.device(device).type != "cpu":
         print("skipped PyNeuraLogic: its module runs on the CPU only")
-        return rows
-    layer, reason = neuralogic_layer()
-    if layer is None:
-        print(f"skipped PyNeuraLogic: {reason}")
-        return rows
-    reference = median_time(make_step(layer, "cpu", ()), repeats, max(1, number // 4), device)
-    rows.append({"case": "per-step", "layer": "PyNeuraLogic NeuraLogic", "seconds": reference,
-                 "ratio": reference / baseline})
-    return rows
+    else:
+        layer, reason = neuralogic_layer()
+        if layer is None:
+            print(f"skipped PyNeuraLogic: {reason}")
+        else:
+            layers["PyNeuraLogic NeuraLogic"] = (layer, ())
+    steps = [make_step(layer, device, target_shape) for layer, target_shape in layers.values()]
+    seconds = median_times(steps, repeats, number, device)
+    return [{"case": "per-step", "layer": name, "seconds": t, "ratio": t / seconds[0]}
+            for name, t in zip(layers, seconds)]
 
 
 # -- batched --
@@ -137,8 +140,8 @@ def batched(device, sizes, repeats: int, number: int) -> list[dict]:
     linear = torch.nn.Linear(8, 1, bias=False).to(device)
     for size in sizes:
         x = torch.randn(size, 8, device=device, requires_grad=True)
-        baseline = median_time(lambda x=x: linear(x).sum().backward(), repeats, number, device)
-        measured = median_time(lambda x=x: layer(x).sum().backward(), repeats, number, device)
+        baseline, measured = median_times([lambda x=x: linear(x).sum().backward(),
+                                           lambda x=x: layer(x).sum().backward()], repeats, number, device)
         rows.append({"case": f"batched B={size}", "layer": "nn.Linear(8, 1)", "seconds": baseline, "ratio": 1.0})
         rows.append({"case": f"batched B={size}", "layer": "lrnn NeuraLogic", "seconds": measured,
                      "ratio": measured / baseline})

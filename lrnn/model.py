@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 from .compile import Compiler, NetworkPlan
 from .compile.batching import PlanSlicer
@@ -62,7 +64,7 @@ class BuiltDataset:
         return self
 
     def fact_value_slots(self) -> list[tuple[tuple[int, int], int]]:
-        """Where each example fact value lives: `(shape, row)` with the value at `fact_values[shape][row]`.
+        """Locate each example fact value as `(shape, row)`, the value being `fact_values[shape][row]`.
 
         Entries are indexed like `network.values`: the valued example facts in the order the
         samples list them, then values computed for builtin `_eval` facts.
@@ -156,9 +158,17 @@ class Model(nn.Module):
 
     # -- data --
     def build_dataset(self, dataset, progress: bool | None = None) -> BuiltDataset:
-        """Ground and compile `dataset` (a Dataset, or a list of Samples) for this model."""
+        """Ground and compile `dataset` (a Dataset, a list of Samples, or an object with `encode_facts`).
+
+        Each phase (encoding, grounding, compilation) logs one INFO line with counts and seconds.
+        With `progress` (default `settings.progress`), a tqdm bar on stderr steps through the
+        phases; it stays off when stderr is not a terminal.
+        """
         if isinstance(dataset, Sample):
             dataset = Dataset([dataset])
+        show = self.settings.progress if progress is None else progress
+        bar = tqdm(total=3, desc="encoding", unit="phase", leave=False,
+                   disable=not (show and sys.stderr.isatty()))
         start = time.perf_counter()
         if hasattr(dataset, "encode_facts"):  # array-backed datasets intern their facts in bulk
             facts, queries, names = dataset.encode_facts(self.program)
@@ -169,14 +179,26 @@ class Model(nn.Module):
                 raise DatasetError("the dataset is empty; add samples before building it")
             facts, queries = encode_samples(self.program, samples)
         names = [s if isinstance(s, str) else s.name or str(i) for i, s in enumerate(samples)]
+        encoded = time.perf_counter()
+        logger.info("encoded %d samples: %d facts, %d fact values (%.3f s)", len(samples),
+                    sum(len(rows) for rows in facts.rows.values()), len(facts.values), encoded - start)
+        bar.update(1)
+        bar.set_description("grounding")
         network = build_network(self.program, facts, queries, sample_names=names)
         grounded = time.perf_counter()
+        logger.info("grounded %d samples: %d atoms, %d rule instances (%.3f s)", len(samples),
+                    len(network.atom_pred), sum(len(i.head) for i in network.instances.values()),
+                    grounded - encoded)
+        bar.update(1)
+        bar.set_description("compiling")
         fact_values, fact_shapes, fact_rows = self._stack_values(network.values)
         built = BuiltDataset(network, fact_values, fact_shapes, fact_rows, len(samples),
                              [[t for _, t, _ in q] for q in network.queries], names)
         built._plans[None] = self._compile(built, None)
-        logger.info("built %d samples: grounding %.3f s, compilation %.3f s", len(samples),
-                    grounded - start, time.perf_counter() - grounded)
+        bar.update(1)
+        bar.close()
+        logger.info("compiled %d samples: %d layers (%.3f s)", len(samples), len(built._plans[None].layers),
+                    time.perf_counter() - grounded)
         return built
 
     def _stack_values(self, values):

@@ -13,12 +13,12 @@ from ..language.text import parse_template
 from .graphs import GraphDataset
 
 MOTIF_TEMPLATE = """\
-% Two message-passing layers over x(N) node features and edge(N, M) facts, max read-out.
+% Two message-passing layers (max over neighbours) on x(N) node features and edge(N, M) facts.
 {8,3} h1(X) :- x(X).
-{8,3} h1(X) :- x(Y), edge(X, Y).
+{8,3} h1(X) :- x(Y), edge(X, Y). [aggregation=max]
 h1/1 [activation=relu]
 {8,8} h2(X) :- h1(X).
-{8,8} h2(X) :- h1(Y), edge(X, Y).
+{8,8} h2(X) :- h1(Y), edge(X, Y). [aggregation=max]
 h2/1 [activation=relu]
 {1,8} predict :- h2(X). [aggregation=max]
 predict/0 [activation=sigmoid]

@@ -21,8 +21,8 @@ class ValueSpec:
     `shape` is always two-dimensional (see the module docstring). `initial` is None for a
     randomly initialised weight given only by its dimensions. `tensor` is the torch tensor
     a value was written with (`R.x[tensor]`), kept with its autograd graph for the torch
-    integration module; it may carry leading batch dimensions, and then `shape` is that of
-    its last two dimensions and `initial` is None.
+    integration module. A tensor with more than two dimensions carries leading batch
+    dimensions, so `shape` is that of its last two dimensions and `initial` is None.
     """
 
     shape: tuple[int, int]
@@ -144,6 +144,8 @@ def parse_bracket(item, where: str) -> ValueSpec:
         raise WeightError(f"{where}: invalid value {item!r}; a weight name is written [\"{item}\": value]")
     if _is_tensor(item) and item.dim() > 2:
         return ValueSpec((int(item.shape[-2]), int(item.shape[-1])), None, name, tensor=item)
+    # NOTE: a tensor of at most two dimensions is also copied to numpy here, which costs a
+    # device synchronisation for a CUDA tensor even where only `tensor` is read.
     shape, initial = array_spec(item, where)
     if not np.all(np.isfinite(initial)):
         raise WeightError(f"{where}: value {item!r} is not finite")

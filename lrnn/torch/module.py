@@ -52,10 +52,10 @@ class NeuraLogic(nn.Module):
         `output_relation` with variables and Q derived instances.
 
     Raises:
-        InputFactError: a declared fact is not ground, declared twice or not used by the
-            template to derive `output_relation`; or, when called, `to_logic` returns an
-            undeclared fact, a fact twice, a value of the wrong shape, or omits a fact
-            declared without a value.
+        InputFactError: at construction, when a declared fact is not ground, is declared
+            twice or is not used by the template to derive `output_relation`. When called,
+            when `to_logic` returns an undeclared fact, a fact twice or a value of the wrong
+            shape, or omits a fact declared without a value.
 
     NOTE: a scalar output is 0-d, so ``MSELoss()(out, target)`` with a target of shape
     `[1]` broadcasts (torch warns). Use a 0-d target, or targets `[B]` for a batch.
@@ -256,7 +256,7 @@ def _fact_text(fact: Atom) -> str:
 
 
 def _placeholder(fact: Atom, dtype) -> Tensor:
-    """The declared value of `fact` in its natural shape, or zeros for a declared shape only."""
+    """Return the declared value of `fact` in its natural shape, or zeros for a declared shape only."""
     spec = fact.value
     if spec.initial is None:
         return torch.zeros(natural_shape(spec.shape), dtype=dtype)
@@ -286,7 +286,7 @@ def _merge_stored_rows(sources: list) -> list:
 
 # -- plan specialisation --
 def _without_identity_gathers(plan, built):
-    """A copy of `plan` whose row gathers that select every row in order are None, so they are skipped.
+    """Copy `plan`, setting to None the row gathers that select every row in order, so they are skipped.
 
     A rule op whose instances are the only instances of their heads, in head order, also gets
     `head_index` None, because SUM, AVG, MAX and MIN of one instance return it unchanged.

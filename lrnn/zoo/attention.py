@@ -2,8 +2,17 @@
 from __future__ import annotations
 
 from ..language import Aggregation, Combination, R, Transformation
-from .base import (SOURCE, TARGET, Layer, activation_function, check_channels, output_settings, relation,
-                   unsupported, zero_rule)
+from .base import (
+    SOURCE,
+    TARGET,
+    Layer,
+    activation_function,
+    check_channels,
+    output_settings,
+    relation,
+    unsupported,
+    zero_rule,
+)
 from .dense import Linear
 
 

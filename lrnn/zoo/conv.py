@@ -12,8 +12,17 @@ root or self-loop rule where PyG has one, else a rule with a fixed zero value.
 from __future__ import annotations
 
 from ..language import Aggregation, Combination
-from .base import (SOURCE, TARGET, Layer, activation_function, check_channels, output_settings, relation,
-                   unsupported, zero_rule)
+from .base import (
+    SOURCE,
+    TARGET,
+    Layer,
+    activation_function,
+    check_channels,
+    output_settings,
+    relation,
+    unsupported,
+    zero_rule,
+)
 
 _AGGREGATIONS = {"mean": Aggregation.AVG, "sum": Aggregation.SUM, "add": Aggregation.SUM}
 

@@ -153,7 +153,8 @@ def test_to_device_moves_weights(device):
     out.sum().backward()
 
     assert next(layer.parameters()).device.type == device
-    assert out.device.type == device and out.shape == (4,)
+    assert out.device.type == device
+    assert out.shape == (4,)
 
 
 def test_double_changes_dtype():

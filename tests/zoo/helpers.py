@@ -42,7 +42,7 @@ def lrnn_outputs(layer, graphs, output: str, **fact_options):
     samples = []
     for g in graphs:
         facts = graph_facts(g["x"], g["edge_index"], edge_attr=g.get("edge_attr"), edge_type=g.get("edge_type"),
-                            **fact_options)
+                            edge_weight=g.get("edge_weight"), **fact_options)
         samples.append(Sample([R.get(output)(i) for i in range(len(g["x"]))], facts))
     built = model.build_dataset(Dataset(samples))
     return model, built

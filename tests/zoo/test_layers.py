@@ -24,29 +24,28 @@ def test_gcn_normalized(seed, out_channels):
     compare_with_pyg(layer, pyg.GCNConv(3, out_channels), graphs, call=call, norm_predicate="gcn_norm")
 
 
+def weighted_graphs(seed: int) -> list[dict]:
+    graphs = random_graphs(seed, 3)
+    generator = torch.Generator().manual_seed(seed)
+    for g in graphs:
+        g["edge_weight"] = torch.rand(g["edge_index"].shape[1], generator=generator, dtype=torch.float64) + 0.5
+    return graphs
+
+
+def call_weighted(module, g):
+    return module(g["x"], g["edge_index"], g["edge_weight"])
+
+
 def test_gcn_edge_weights_in_norm():
     torch.manual_seed(0)
-    graphs = random_graphs(2, 3)
-    generator = torch.Generator().manual_seed(3)
-    for g in graphs:
-        g["w"] = torch.rand(g["edge_index"].shape[1], generator=generator, dtype=torch.float64) + 0.5
     layer = GCNConv(3, 4, "x", "h")
-    module = pyg.GCNConv(3, 4)
-    model_graphs = [dict(g) for g in graphs]
-    from lrnn.zoo import graph_facts, load_pyg_weights
-    from lrnn import Dataset, R, Sample, Settings, Template
+    compare_with_pyg(layer, pyg.GCNConv(3, 4), weighted_graphs(2), call=call_weighted, norm_predicate="gcn_norm")
 
-    template = Template()
-    template += layer
-    model = template.build(Settings(dtype=torch.float64))
-    module = module.double()
-    load_pyg_weights(model, layer, module)
-    samples = [Sample([R.h(i) for i in range(len(g["x"]))],
-                      graph_facts(g["x"], g["edge_index"], edge_weight=g["w"], norm_predicate="gcn_norm"))
-               for g in model_graphs]
-    out = model(model.build_dataset(Dataset(samples)))
-    expected = torch.cat([module(g["x"], g["edge_index"], g["w"]) for g in graphs])
-    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+
+def test_gcn_edge_weights_without_normalization():
+    torch.manual_seed(0)
+    layer = GCNConv(3, 4, "x", "h", normalize=False, edge_weight="edge_weight")
+    compare_with_pyg(layer, pyg.GCNConv(3, 4, normalize=False), weighted_graphs(3), call=call_weighted)
 
 
 @pytest.mark.parametrize("bias", [True, False])

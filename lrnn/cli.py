@@ -24,6 +24,7 @@ OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "adamw": torch.o
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lrnn", description="Lifted Relational Neural Networks in PyTorch.")
     commands = parser.add_subparsers(dest="command", required=True)
+
     train = commands.add_parser("train", help="train a template on a dataset and write the weights",
                                 description="Train a template, evaluate it on a held-out split and write the "
                                             "trained weights. Without data arguments, trains the built-in "
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--examples", type=Path, help="examples file (NeuraLogic text format)")
     data.add_argument("--queries", type=Path, help="queries file (optional when examples are labelled)")
     data.add_argument("--num-graphs", type=int, default=400, help="graphs of the built-in task (default 400)")
+
     run = train.add_argument_group("training")
     run.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
     run.add_argument("--batch-size", type=int, default=32, help="samples per mini-batch; 0: all (default 32)")
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threshold", type=float, default=0.5,
                      help="outputs above it count as class 1 for accuracy (default 0.5; use 0 with bce-logits)")
     run.add_argument("--out", type=Path, help="write the trained weights (model.state_dict()) to this file")
+
     output = train.add_argument_group("output")
     output.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     output.add_argument("-v", "--verbose", action="store_true", help="log each phase (INFO)")

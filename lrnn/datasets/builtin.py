@@ -28,7 +28,7 @@ NUM_TYPES = 3
 
 
 def motif_template() -> Template:
-    """The GNN template of the motif task (see :data:`MOTIF_TEMPLATE`)."""
+    """Parse the GNN template of the motif task (:data:`MOTIF_TEMPLATE`)."""
     return parse_template(MOTIF_TEMPLATE, source="<builtin motif template>")
 
 

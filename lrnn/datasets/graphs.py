@@ -7,7 +7,8 @@ become the query `predict` with the label as target; node labels become queries 
 The predicate names are arguments.
 
 The facts are written straight into integer tables (:meth:`GraphDataset.encode_facts`), with no
-Python loop over nodes or edges, so `Model.build_dataset` grounds 10,000 graphs in about a second.
+Python loop over nodes or edges. Measured on 2 CPU cores, `Model.build_dataset` takes about 2 s for
+10,000 graphs of 20 nodes and 40 edges each.
 """
 from __future__ import annotations
 
@@ -369,7 +370,7 @@ def _pyg_mask(data, name: str | None):
 
 
 def _networkx_arrays(graph, node_attr, edge_attr, label, level) -> dict:
-    """One networkx graph as the per-graph mapping of :func:`concatenate_graphs`."""
+    """Convert one networkx graph into the per-graph mapping of :func:`concatenate_graphs`."""
     nodes = list(graph.nodes)
     position = {node: i for i, node in enumerate(nodes)}
     edges = list(graph.edges(data=True))

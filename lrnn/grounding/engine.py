@@ -231,7 +231,7 @@ class Grounder:
             return bindings
         cx, cy = self._column(x, bindings), self._column(y, bindings)
         valid, ids = generate(lit.special, cx, cy, self.info)
-        if have(z):  # compare numbers, as eq does: add(1, 2, 3.0) holds
+        if have(z):  # compare numbers, as eq does, so add(1, 2, 3.0) is true
             result = self.info.numeric[np.where(valid, ids, 0)]
             keep = valid & (result == self.info.numeric[self._column(z, bindings)])
             return bindings.take(np.flatnonzero(keep))

@@ -1,4 +1,4 @@
-"""Logic-only inference: least models and query answers without building a network.
+"""Logic-only inference: least models and query results without building a network.
 
 Example:
     >>> from lrnn import R, V, C, Template
@@ -33,7 +33,7 @@ class _Example:
 
 
 class InferenceEngine:
-    """Answer logic queries on a template with lrnn's vectorized grounder; weights are ignored.
+    """Evaluate logic queries on a template with lrnn's vectorized grounder, ignoring weights.
 
     Args:
         template: a :class:`lrnn.Template`; it may have no weights at all.
@@ -67,9 +67,9 @@ class InferenceEngine:
         return result
 
     def query(self, atom: Atom, facts) -> list[dict[str, str]]:
-        """Substitutions of the variables of `atom` that make it true, one dict per answer.
+        """Return the substitutions of the variables of `atom` that make it true, one dict each.
 
-        Answers are distinct and sorted by the constants' texts in variable order. A ground
+        The substitutions are distinct and sorted by the constants' texts in variable order. A ground
         atom gives `[{}]` when it is true and `[]` when it is not.
 
         Raises:
@@ -95,9 +95,9 @@ class InferenceEngine:
             else:
                 first[term.name] = position
         names = [name for name in first if not name.startswith("_")]
-        answers = {tuple(vocab.constants[int(row[1 + first[n]])] for n in names) for row in rows[mask]}
-        return [dict(zip(names, values)) for values in sorted(answers)]
+        found = {tuple(vocab.constants[int(row[1 + first[n]])] for n in names) for row in rows[mask]}
+        return [dict(zip(names, values)) for values in sorted(found)]
 
     def holds(self, atom: Atom, facts) -> bool:
-        """Whether some instance of `atom` is true in the least model."""
+        """Return whether some instance of `atom` is true in the least model."""
         return bool(self.query(atom, facts))

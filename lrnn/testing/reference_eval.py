@@ -230,7 +230,7 @@ class _SampleEvaluator:
         self.facts = self._fact_values(sample)
 
     def _tensor(self, value) -> Tensor:
-        """A 2-D value (nested lists or an array) as a tensor of the model's dtype and device."""
+        """Convert a 2-D value (nested lists or an array) to a tensor of the model's dtype and device."""
         array = np.asarray(value, dtype=np.float64)
         return torch.as_tensor(array, dtype=self.settings.dtype, device=self.settings.device)
 

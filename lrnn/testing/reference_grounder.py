@@ -197,7 +197,7 @@ class _SampleGrounder:
                             changed = True
 
     def substitutions(self, rule: _Rule):
-        """Every substitution of all rule variables that satisfies the body, in a fixed order."""
+        """Yield every substitution of all rule variables that satisfies the body, in a fixed order."""
         positives = [lit for lit in rule.literals if lit.kind == "positive"]
 
         def extend(i: int, theta: dict):
@@ -370,7 +370,7 @@ def reference_ground(template, samples, settings=None) -> list[ReferenceGroundin
 
 
 def ground_graph_cycle(grounding: ReferenceGrounding) -> list[str] | None:
-    """One cycle among derived atoms (head depends on a value literal), or None if acyclic."""
+    """Return one cycle among derived atoms (a head depends on its value literals), or None."""
     edges: dict[str, set[str]] = {}
     for _, head, body in grounding.instances:
         edges.setdefault(head, set()).update(body)

@@ -2,9 +2,10 @@
 
 `logic_programs()` draws purely logical templates (joins, repeated variables, constants,
 self-recursion, stratified negation, hidden literals and builtins) with facts for one to
-three samples. `neural_programs()` draws layered weighted templates (scalar and column-vector
-values, several rules per head, body and head weights, aggregations, transformations,
-relation settings) with valued facts; they are acyclic, so every derived atom has a value.
+three samples. `neural_programs()` draws layered weighted templates with valued facts: scalar
+and column-vector values, several rules per head, body and head weights, aggregations,
+transformations and relation settings. These templates are acyclic, so every derived atom
+has a value.
 """
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def _facts(draw, relations, max_per_relation=10):
 
 @st.composite
 def logic_programs(draw, max_samples: int = 2):
-    """A purely logical template and 1..`max_samples` fact lists: `(template, [facts, ...])`."""
+    """Draw a purely logical template and 1..`max_samples` fact lists: `(template, [facts, ...])`."""
     derived = [(f"d{i}", draw(st.integers(0, 3))) for i in range(draw(st.integers(1, 3)))]
     template = Template()
     for level, head in enumerate(derived):
@@ -147,7 +148,7 @@ def _weighted(atom, weight):
 
 
 def _weight_for(rng, source: int, head_dim: int):
-    """A weight that maps a value with `source` rows to one with `head_dim` rows."""
+    """Return a weight that maps a value with `source` rows to one with `head_dim` rows."""
     if source == head_dim == 1:
         return _value(rng, 1)
     if head_dim == 1:
@@ -178,7 +179,7 @@ def _neural_literal(draw, rng, relations, dims, head_dim):
 
 
 @st.composite
-def _neural_rule(draw, rng, head, level, derived, dims):
+def _neural_rule(draw, rng, head, level, derived, dims, picks_whole_vectors):
     head_name, head_arity = head
     dim = dims[head_name]
     pool = [("x", 1), ("y", 1), ("e", 2), ("k", 0)] + derived[:level]
@@ -202,22 +203,29 @@ def _neural_rule(draw, rng, head, level, derived, dims):
     elif head_weight == 2:
         head_atom = head_atom[_weight_for(rng, dim, dim)]
     aggregations = AGGREGATIONS + ((Aggregation.COUNT,) if dim == 1 else ())
-    transformations = ELEMENTWISE + (VECTOR_ONLY if dim > 1 else ())
+    transformations = ELEMENTWISE + (VECTOR_ONLY if dim > 1 and not picks_whole_vectors else ())
+    combinations = RULE_COMBINATIONS
+    if not picks_whole_vectors:
+        combinations = tuple(c for c in combinations if c.name not in ("max", "min"))
+        aggregations = tuple(a for a in aggregations if a.name not in ("max", "min"))
     metadata = Metadata(transformation=draw(st.sampled_from(transformations)),
-                        combination=draw(st.sampled_from(RULE_COMBINATIONS)),
+                        combination=draw(st.sampled_from(combinations)),
                         aggregation=draw(st.sampled_from(aggregations)))
     return (head_atom <= tuple(literals)) | metadata
 
 
 @st.composite
 def neural_programs(draw, max_samples: int = 2):
-    """A weighted acyclic template and fact lists: `(template, [facts, ...])`.
+    """Draw a weighted acyclic template and fact lists: `(template, [facts, ...])`.
 
     Base relations: `x/1`, `y/1` (scalar or column-vector values), `e/2` (scalar) and the
     learnable template fact `k` (scalar). Derived relations `h0`, `h1`, ... read the base
     relations and lower derived relations only.
     """
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    # SOFTMAX and NORM outputs of one length all have the same element sum (1 and 0), so a
+    # whole-vector MAX or MIN over them would pick by rounding noise; a template uses one kind
+    picks_whole_vectors = draw(st.booleans())
     dims = {"x": draw(st.sampled_from((1, 2, 3))), "y": draw(st.sampled_from((1, 2))), "e": 1, "k": 1}
     derived = []
     for i in range(draw(st.integers(1, 3))):
@@ -228,13 +236,14 @@ def neural_programs(draw, max_samples: int = 2):
     for level, head in enumerate(derived):
         name, arity = head
         for _ in range(draw(st.integers(1, 2))):
-            template += draw(_neural_rule(rng, head, level, derived, dims))
+            template += draw(_neural_rule(rng, head, level, derived, dims, picks_whole_vectors))
         setting = draw(st.integers(0, 3))
         if setting:
             relation = R.get(name) / arity
-            transformations = ELEMENTWISE + (VECTOR_ONLY if dims[name] > 1 else ())
+            transformations = ELEMENTWISE + (VECTOR_ONLY if dims[name] > 1 and not picks_whole_vectors else ())
+            combinations = RELATION_COMBINATIONS if picks_whole_vectors else RELATION_COMBINATIONS[:2]
             relation = relation | Metadata(transformation=draw(st.sampled_from(transformations)),
-                                           combination=draw(st.sampled_from(RELATION_COMBINATIONS)))
+                                           combination=draw(st.sampled_from(combinations)))
             if setting == 3:
                 relation = relation[_value(rng, dims[name])]
             template += relation

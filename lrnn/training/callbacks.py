@@ -8,7 +8,7 @@ from ..errors import LrnnError
 
 
 class EarlyStopping:
-    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs.
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs in a row.
 
     With `restore_best`, the model gets the weights of its best epoch back when training ends.
     The state (best value, waiting epochs, best weights) lives in this object, not in the model.
@@ -43,7 +43,7 @@ class EarlyStopping:
                 self.best_state = copy.deepcopy(model.state_dict())
             return False
         self.wait += 1
-        return self.wait > self.patience
+        return self.wait >= self.patience
 
     def restore(self, model) -> None:
         if self.restore_best and self.best_state is not None:

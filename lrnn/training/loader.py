@@ -13,7 +13,7 @@ class BatchLoader:
     """Yields batches of sample indices; `model(built, samples=batch)` evaluates one batch.
 
     With `seed`, the order of epoch e depends only on `seed + e` (as in torch's
-    DistributedSampler), so a run resumed at epoch e sees the same batches as an
+    DistributedSampler), so a run resumed at epoch e gets the same batches as an
     uninterrupted one. Call :meth:`set_epoch` before iterating; `fit` does this.
 
     Args:

@@ -15,8 +15,8 @@ class TargetTable:
     returns its outputs: samples in the given order, the queries of a sample in query order.
 
     Raises:
-        DatasetError: a query without a target, or a target whose size differs from the size
-            of the query's value; the message names the sample and the query.
+        DatasetError: a query has no target, or its target size differs from the size of its
+            value. The message names the sample and the query.
     """
 
     def __init__(self, model, built, dtype: torch.dtype | None = None, device=None):

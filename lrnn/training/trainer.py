@@ -1,8 +1,7 @@
 """`fit`, `evaluate` and `predict`: mini-batch training and evaluation of a `Model` on a `BuiltDataset`.
 
 The loop is a plain torch loop (forward, loss, backward, optimizer step) over batches of
-sample indices; it keeps its state in local variables, the optimizer and the callbacks, never
-in the model.
+sample indices. Its state lives in local variables, the optimizer and the callbacks, not in the model.
 """
 from __future__ import annotations
 

@@ -36,9 +36,9 @@ class GATv2Conv(Layer):
         output(X) <= head_0(X), ..., head_{H-1}(X)          [combination=concat or avg]
 
     `SOFTMAX(agg_terms=["Y"])` groups the groundings of `alpha_h(Y, X)` by `X` and gives each
-    atom its own share of the softmax. As in PyG (`add_self_loops=True`), edges `j -> j` of
-    the data are replaced by one self loop per node; with `add_self_loops=False` they are
-    kept and a zero rule gives nodes without incoming edges the output `bias`.
+    atom its own share of the softmax. With `add_self_loops=True`, as in PyG, the edges
+    `j -> j` of the data are replaced by one self loop per node. With `add_self_loops=False`
+    they are kept, and a zero rule gives nodes without incoming edges the output `bias`.
 
     Weight names as in PyG: `"<name>.lin_l.weight"`, `"<name>.lin_l.bias"`, `lin_r` likewise
     (absent with `share_weights`), `"<name>.att.0.<h>"` (head h of PyG's `att`

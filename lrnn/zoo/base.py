@@ -27,7 +27,7 @@ TARGET = V.X   # the node a message goes to (PyG: edge_index[1], x_i)
 
 @dataclass(frozen=True)
 class ParamLink:
-    """Where one parameter of a PyTorch module lives in an lrnn template.
+    """The location of one PyTorch module parameter among the weights of an lrnn template.
 
     The lrnn weight `weight_name` receives `module_tensor[index]`, transposed when
     `transpose` is set, then reshaped to the lrnn weight's shape.
@@ -78,7 +78,7 @@ class Layer(list):
                part: str | None = None) -> str:
         """Register the lrnn weight that mirrors `module_name` and return its weight name.
 
-        A weight that holds `module_tensor[index]` is named after the indices, or `part`.
+        A weight that contains `module_tensor[index]` is named after the indices, or after `part`.
         """
         weight_name = f"{self.name}.{module_name}"
         if part is not None:
@@ -143,12 +143,12 @@ def output_settings(output: str, arity: int, activation: Function | None, bias: 
 
 
 def zero_rule(output: str, input: str, channels: int, terms=(TARGET,)):
-    """A rule that gives every atom of `input` an `output` atom with the value zero.
+    """Make a rule that gives every atom of `input` an `output` atom with the value zero.
 
     An atom without groundings does not exist in LRNN, while PyG gives a node without
-    incoming messages the output `bias`. This rule makes the output atom exist; its
-    constant body (a hidden literal has no value, so the body evaluates to 1) is scaled by
-    a fixed zero column vector.
+    incoming messages the output `bias`. This rule makes the output atom exist. A hidden
+    literal has no value, so the body evaluates to 1, which a fixed zero column vector
+    scales to 0.
     """
     zeros = np.zeros((channels, 1)) if channels > 1 else 0.0
     return relation(output)(*terms)[zeros].fixed() <= relation(input, hidden=True)(*terms)
@@ -221,7 +221,7 @@ def load_pyg_weights(model, layer: Layer, module) -> list[str]:
 
 
 def module_values(model, layer: Layer, module, grad: bool = False) -> dict[str, Tensor]:
-    """The module parameters (or their gradients) of `layer` in lrnn weight shapes, by lrnn key.
+    """Map each lrnn weight key of `layer` to its module parameter (or gradient) in the lrnn shape.
 
     Useful to compare gradients: `model.weights[key].grad` against the returned tensor.
     A parameter without a gradient maps to None.

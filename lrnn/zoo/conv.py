@@ -8,6 +8,10 @@ per edge, and edges are hidden literals, so they carry no value.
 In LRNN an atom without groundings does not exist, while PyG gives a node without incoming
 messages the output `bias`. Each layer therefore has a rule that grounds for every node: a
 root or self-loop rule where PyG has one, else a rule with a fixed zero value.
+
+NOTE: a repeated edge `j -> i` is one fact, so its message counts once, while PyG counts
+it once per occurrence. GCN normalisation coefficients are the exception, because
+`gcn_norm` sums them per distinct edge.
 """
 from __future__ import annotations
 
@@ -163,8 +167,8 @@ class RGCNConv(Layer):
         output(X) <= W_r input(Y), edge(Y, X, r)  [aggregation=avg]   (hidden edge literal)
         output(X) <= W_root input(X)
 
-    PyG stores `weight` `[R, in, out]` and `root` `[in, out]` for `x @ W`; the lrnn weights
-    `"<name>.weight.<r>"` and `"<name>.root"` hold their transposes, and the links of this
+    PyG stores `weight` `[R, in, out]` and `root` `[in, out]` for `x @ W`. The lrnn weights
+    `"<name>.weight.<r>"` and `"<name>.root"` are their transposes, so the links of this
     layer transpose when copying.
 
     Args:

@@ -37,7 +37,7 @@ def gcn_norm(edge_index, num_nodes: int, edge_weight=None, add_self_loops: bool 
     edges k -> i`, after a self loop with weight 1 is added to every node that has none
     (an existing self loop keeps its weight). A node with degree 0 gets the coefficient 0.
     Edges that occur more than once are merged and their coefficients summed, because
-    one LRNN fact holds one value while PyG sums the messages of repeated edges.
+    one LRNN fact has one value while PyG sums the messages of repeated edges.
 
     Args:
         edge_index: `[2, E]` source and target nodes.
@@ -102,8 +102,9 @@ def graph_facts(x, edge_index, *, feature: str = "x", edge: str = "edge", edge_t
     - `norm_predicate(j, i)[c]`, the GCN coefficients of :func:`gcn_norm` (with self loops
       when `add_self_loops`), when `norm_predicate` is given.
 
-    Repeated edges give one edge fact; for `edge_attr` and `edge_weight` the first value
-    of a repeated edge is kept, while GCN coefficients of repeated edges are summed.
+    Repeated edges give one edge fact. For `edge_attr` and `edge_weight` the first value
+    of a repeated edge is kept, because one fact has one value. GCN coefficients of
+    repeated edges are summed, as PyG sums their messages.
 
     Example:
         >>> facts = graph_facts([[1.0, 2.0], [3.0, 4.0]], [[0], [1]], norm_predicate="gcn_norm")

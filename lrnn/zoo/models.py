@@ -65,7 +65,7 @@ def _stack(in_features: int, hidden: int, layers: int, make_conv: Callable, feat
 def gcn(in_features: int, hidden: int = 10, layers: int = 2, out_features: int = 1, *, feature: str = "x",
         edge: str = "edge", output: str = "predict", activation="relu", output_activation="sigmoid",
         readout: str = "mean", normalize: bool = True, norm: str = "gcn_norm") -> ModelTemplate:
-    """A GCN graph classifier: `layers` :class:`GCNConv` layers, a readout and a linear output.
+    """Build a GCN graph classifier: `layers` :class:`GCNConv` layers, a readout and a linear output.
 
     With `normalize=True` the samples need the `norm` facts of
     `graph_facts(..., norm_predicate="gcn_norm")`; with `normalize=False` they need the
@@ -73,8 +73,8 @@ def gcn(in_features: int, hidden: int = 10, layers: int = 2, out_features: int =
 
     Example:
         >>> template = gcn(in_features=7)
-        >>> template.build().program.weights[0].name
-        'conv1.bias'
+        >>> sorted(template.layers["conv1"].weight_map())
+        ['bias', 'lin.weight']
     """
     def make_conv(width, size, source, target, act, name):
         return GCNConv(width, size, source, target, edge, normalize=normalize, norm=norm, activation=act,
@@ -87,7 +87,7 @@ def gcn(in_features: int, hidden: int = 10, layers: int = 2, out_features: int =
 def sage(in_features: int, hidden: int = 10, layers: int = 2, out_features: int = 1, *, feature: str = "x",
          edge: str = "edge", output: str = "predict", activation="relu", output_activation="sigmoid",
          readout: str = "mean", aggr: str = "mean") -> ModelTemplate:
-    """A GraphSAGE graph classifier: `layers` :class:`SAGEConv` layers, a readout and a linear output.
+    """Build a GraphSAGE graph classifier: `layers` :class:`SAGEConv` layers, a readout and a linear output.
 
     Example:
         >>> len(sage(in_features=7).layers)
@@ -103,7 +103,7 @@ def sage(in_features: int, hidden: int = 10, layers: int = 2, out_features: int 
 def gin(in_features: int, hidden: int = 10, layers: int = 5, out_features: int = 1, *, feature: str = "x",
         edge: str = "edge", output: str = "predict", activation="relu", output_activation="sigmoid",
         readout: str = "mean", train_eps: bool = False) -> ModelTemplate:
-    """A GIN graph classifier: `layers` :class:`GINConv` layers, a readout and a linear output.
+    """Build a GIN graph classifier: `layers` :class:`GINConv` layers, a readout and a linear output.
 
     Each GIN layer's MLP is `Linear(width, hidden), ReLU, Linear(hidden, hidden)`.
 

@@ -40,6 +40,8 @@ class Readout(Layer):
         pooled :- h2(X). [aggregation=avg]
     """
 
+    supports_bias = False
+
     def __init__(self, channels: int, input: str = "h", output: str = "pooled", aggr: str = "mean", *,
                  terms: Sequence = ("X",), output_terms: Sequence = (), name: str | None = None):
         where = f"Readout {output!r}"

@@ -84,8 +84,8 @@ class GRU(Layer):
         output(T)   <= output_n(T) * (1 - output_z(T))           [combination=elproduct]
         output(T)   <= output_z(T) * output(P), @next(P, T)      [combination=elproduct]
 
-    PyTorch stacks the three gates in `weight_ih` `[3H, in]` (order r, z, n); the lrnn
-    weights `"<name>.weight_ih.r"`, `.z`, `.n` hold the blocks, and likewise for
+    PyTorch stacks the three gates in `weight_ih` `[3H, in]` in the order r, z, n. The lrnn
+    weights `"<name>.weight_ih.r"`, `.z` and `.n` are these blocks, and likewise for
     `weight_hh`, `bias_ih` and `bias_hh`.
 
     Args:

@@ -1,6 +1,6 @@
 """InferenceEngine: logic-only queries and least models on templates with or without weights."""
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 
 from lrnn import C, F, R, StratificationError, Template, TemplateError, V
 from lrnn.grounding.inference import InferenceEngine
@@ -89,5 +89,6 @@ def test_engine_is_reusable(path_engine):
 @given(logic_programs(max_samples=1))
 def test_model_matches_reference(program):
     template, (facts,) = program
+    note(f"template:\n{template}facts: {facts}")
     expected = reference_ground(template, as_samples([facts]))[0].model
     assert InferenceEngine(template).model(facts) == expected

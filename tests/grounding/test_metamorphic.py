@@ -1,7 +1,7 @@
 """Metamorphic properties of grounding: monotonicity, renaming and reordering invariance."""
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from lrnn import Template
@@ -45,6 +45,7 @@ def rename_rule(rule):
 @given(logic_programs(), st.data())
 def test_duplicate_body_literal_changes_nothing(program, data):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     index = data.draw(st.integers(0, len(template.rules) - 1))
     rule = template.rules[index]
     positives = [item for item in rule.body if not item.negated and not item.special]
@@ -58,6 +59,7 @@ def test_duplicate_body_literal_changes_nothing(program, data):
 @given(logic_programs(), logic_programs())
 def test_adding_a_rule_never_removes_atoms(program, other):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     if has_negation(template) or has_negation(other[0]):
         return  # only negation-free programs are monotone in their rules
     extended = Template(list(template) + [other[0].rules[0]])
@@ -69,6 +71,7 @@ def test_adding_a_rule_never_removes_atoms(program, other):
 @given(logic_programs())
 def test_adding_facts_never_removes_atoms_without_negation(program):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     if has_negation(template) or len(fact_lists) < 2:
         return
     merged = [fact_lists[0] + fact_lists[1]]
@@ -79,6 +82,7 @@ def test_adding_facts_never_removes_atoms_without_negation(program):
 @given(logic_programs(), st.randoms(use_true_random=False))
 def test_fact_order_does_not_matter(program, random):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     shuffled = [random.sample(facts, len(facts)) for facts in fact_lists]
     before = vectorized_ground(template, as_samples(fact_lists))
     after = vectorized_ground(template, as_samples(shuffled))
@@ -91,6 +95,7 @@ def test_fact_order_does_not_matter(program, random):
 @given(logic_programs())
 def test_renaming_constants_renames_atoms(program):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     renamed_template = Template([rename_rule(entry) for entry in template])
     renamed_facts = [[rename_atom(f) for f in facts] for facts in fact_lists]
     before = vectorized_ground(template, as_samples(fact_lists))

@@ -1,9 +1,9 @@
 """The per-atom reference evaluator against hand-derived values and against the compiled model."""
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 
-from lrnn import Aggregation, C, Combination, F, Metadata, QueryError, R, Sample, Settings, Template, V
+from lrnn import Aggregation, C, F, Metadata, QueryError, R, Sample, Settings, Template, V
 from lrnn.language.dsl import Atom
 from lrnn.language.terms import Constant
 from lrnn.testing import reference_eval, reference_ground, reference_values
@@ -102,6 +102,31 @@ def test_builtin_filters_average(builtin, expected):
     assert compiled_value(template, R.h, facts).item() == pytest.approx(expected)
 
 
+def test_acyclic_recursion():
+    template = Template([R.path(V.X, V.Y)[1.0] <= R.edge(V.X, V.Y)[0.5],
+                         R.path(V.X, V.Y)[1.0] <= (R.path(V.X, V.Z)[2.0], R.edge(V.Z, V.Y)[0.5])])
+    facts = [R.edge(C.a, C.b), R.edge(C.b, C.c)]
+    assert value_of(template, R.path(C.a, C.b), facts).item() == 0.5
+    assert value_of(template, R.path(C.a, C.c), facts).item() == 2 * 0.5 + 0.5
+    assert compiled_value(template, R.path(C.a, C.c), facts).item() == 2 * 0.5 + 0.5
+
+
+def test_rule_and_relation_offsets_from_text():
+    from lrnn.language.text.files import parse_template
+
+    template = parse_template("h :- 1.0 x, -1.0 y, 0.5. [transformation=sigmoid]\n"
+                              "k :- ~x, 2.0 y.\nk/0 0.25.\n3.0 k :- y.")
+    model = template.build(FLOAT64)
+    sample = Sample([R.h, R.k], [R.x[0.3], R.y[0.9]])
+    h_value = torch.sigmoid(torch.tensor(0.3 - 0.9 + 0.5, dtype=torch.float64))
+    k_value = 0.25 + ((1 - 0.3) + 2.0 * 0.9) + 3.0 * 0.9  # offset, first rule, second rule
+    reference = reference_values(model, [sample])
+    compiled = model(model.build_dataset([sample]))
+    assert reference[0].item() == pytest.approx(h_value.item())
+    assert reference[1].item() == pytest.approx(k_value)
+    torch.testing.assert_close(compiled, torch.stack(reference))
+
+
 def test_query_on_input_fact_raises():
     template = Template([R.h(V.X) <= R.b(V.X)])
     with pytest.raises(QueryError, match="input fact"):
@@ -173,6 +198,7 @@ def derived_queries(model, fact_lists):
 @given(neural_programs())
 def test_compiled_model_matches_reference(program):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     model = template.build(FLOAT64)
     samples = derived_queries(model, fact_lists)
     if not samples:

@@ -1,6 +1,6 @@
 """The naive reference grounder against hand-derived cases and against the vectorized grounder."""
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 
 from lrnn import C, CyclicGroundingError, Metadata, R, Sample, Settings, StratificationError, Template, V
 from lrnn.testing import ground_graph_cycle, reference_ground, vectorized_ground
@@ -154,6 +154,7 @@ def test_template_facts_hold_in_every_sample():
 @given(logic_programs())
 def test_least_model_matches_vectorized(program):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     samples = as_samples(fact_lists)
     expected = reference_ground(template, samples)
     found = vectorized_ground(template, samples)
@@ -166,6 +167,7 @@ def test_least_model_matches_vectorized(program):
 @given(logic_programs())
 def test_ground_network_matches_reference(program):
     template, fact_lists = program
+    note(f"template:\n{template}facts: {fact_lists}")
     samples = as_samples(fact_lists)
     expected = reference_ground(template, samples)
     cycles = [ground_graph_cycle(g) for g in expected]

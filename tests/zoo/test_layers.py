@@ -113,3 +113,10 @@ def test_gatv2_options(options):
     torch.manual_seed(7)
     layer = GATv2Conv(3, 2, "x", "h", heads=2, **options)
     compare_with_pyg(layer, pyg.GATv2Conv(3, 2, heads=2, **options), random_graphs(10, 3))
+
+
+def test_gcn_normalized_without_self_loops():
+    torch.manual_seed(9)
+    layer = GCNConv(3, 4, "x", "h", add_self_loops=False)
+    compare_with_pyg(layer, pyg.GCNConv(3, 4, add_self_loops=False), random_graphs(14, 3),
+                     norm_predicate="gcn_norm", add_self_loops=False)

@@ -15,6 +15,7 @@ from .errors import (
                      TemplateError,
                      UnknownFunctionError,
                      UnsafeRuleError,
+                     UnsupportedOptionError,
                      WeightError,
 )
 from .language import Aggregation, C, Combination, F, Metadata, R, Template, Transformation, V
@@ -27,8 +28,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Dataset", "Sample", "CyclicGroundingError", "DatasetError", "GroundingError", "GroundingLimitError",
     "InputFactError", "LrnnError", "ParseError", "QueryError", "SettingsError", "ShapeError",
-    "StratificationError", "TemplateError", "UnknownFunctionError", "UnsafeRuleError", "WeightError",
-    "Aggregation", "C", "Combination", "F", "Metadata", "R", "Template", "Transformation", "V",
+    "StratificationError", "TemplateError", "UnknownFunctionError", "UnsafeRuleError", "UnsupportedOptionError",
+    "WeightError", "Aggregation", "C", "Combination", "F", "Metadata", "R", "Template", "Transformation", "V",
     "Initializer", "Settings", "load_dataset", "load_template", "parse_dataset", "parse_facts",
     "parse_template", "BuiltDataset", "Model",
 ]

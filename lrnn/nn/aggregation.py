@@ -11,8 +11,10 @@ from torch import Tensor
 
 
 def segment_sum(x: Tensor, head_index: Tensor, num_heads: int) -> Tensor:
-    out = x.new_zeros((*x.shape[:-3], num_heads, *x.shape[-2:]))
-    return out.index_add_(x.dim() - 3, head_index, x)
+    lead, value_shape = x.shape[:-3], x.shape[-2:]
+    flat = x.reshape(*lead, x.shape[-3], value_shape.numel())   # index_add_ is fastest on 2-D rows
+    out = flat.new_zeros((*lead, num_heads, value_shape.numel())).index_add_(len(lead), head_index, flat)
+    return out.view(*lead, num_heads, *value_shape)
 
 
 def segment_mean(x: Tensor, head_index: Tensor, num_heads: int, counts: Tensor) -> Tensor:

@@ -79,7 +79,7 @@ class BuiltDataset:
             targets = self.targets[i]
             if any(t is None for t in targets):
                 raise DatasetError(f"sample {self.sample_names[i]} has a query without a target value")
-            rows.extend(torch.as_tensor(np.squeeze(t), dtype=dtype) for t in targets)
+            rows.extend(torch.as_tensor(t, dtype=dtype).reshape(natural_shape(t.shape)) for t in targets)
         shapes = {tuple(r.shape) for r in rows}
         if len(shapes) > 1:
             raise DatasetError(f"targets have different shapes {sorted(shapes)}; they cannot be stacked")

@@ -773,7 +773,7 @@ MOLECULES = [
     code("""
     gcn_model = gcn_template.build(Settings())
     gcn_built = gcn_model.build_dataset(graph_data)
-    gcn_optimizer = torch.optim.Adam(gcn_model.parameters(), lr=0.01)
+    gcn_optimizer = torch.optim.Adam(gcn_model.parameters(), lr=0.03)
     gcn_history = fit(gcn_model, gcn_built, gcn_optimizer, loss_fn, epochs=EPOCHS, batch_size=16,
                       train=train, val=test)
     gcn_scores = evaluate(gcn_model, gcn_built, loss_fn, samples=test)
@@ -839,7 +839,7 @@ MOLECULES = [
             difference = (gcn_model(gcn_built) - pyg_model(everything.x, everything.edge_index, everything.batch))
         print(f"largest output difference with equal weights: {difference.abs().max():.2e}")
 
-        pyg_optimizer = torch.optim.Adam(pyg_model.parameters(), lr=0.01)
+        pyg_optimizer = torch.optim.Adam(pyg_model.parameters(), lr=0.03)
         pyg_loader = DataLoader([pyg_graphs[i] for i in train.tolist()], batch_size=16, shuffle=True)
 
         def pyg_epoch() -> None:

@@ -255,8 +255,6 @@ def test_errors_name_the_rule():
         model.build_dataset(Dataset([Sample(R.h, [R.b[[1.0, 2.0, 3.0]]])]))
 
 
-@pytest.mark.xfail(strict=True, reason="target_tensor squeezes a row-vector target [1, n] to [n], "
-                                       "so out - targets broadcasts to [B, B, n]")
 def test_row_vector_targets_match_output_shape():
     template = Template([R.h <= R.b.T])  # column value transposed into a row vector
     sample = Sample(R.h[[[1.0, 2.0]]], [R.b[[0.5, 1.5]]])

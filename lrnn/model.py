@@ -152,7 +152,7 @@ class Model(nn.Module):
                 tensor.uniform_(-bound, bound, generator=generator)
 
     def named_weights(self) -> dict[str, Tensor]:
-        """Every weight (fixed ones too) by its key."""
+        """Return every weight, fixed ones included, by its key."""
         return {decl.key: self.weight(i).reshape(natural_shape(decl.shape))
                 for i, decl in enumerate(self.program.weights)}
 
@@ -225,8 +225,8 @@ class Model(nn.Module):
         """The compiled plan of some samples of `built` (all by default).
 
         A subset is cut from the whole dataset's plan by slicing its index tensors
-        (:class:`~lrnn.compile.batching.PlanSlicer`); plans that slicing does not cover
-        (grouped softmax aggregations) are compiled from the stored ground network.
+        (:class:`~lrnn.compile.batching.PlanSlicer`). Slicing does not cover grouped softmax
+        aggregations, so those plans are compiled from the stored ground network.
         """
         if samples is None:
             return built._plans[None]

@@ -74,7 +74,7 @@ class PlanSlicer:
         return found
 
     def slice(self, samples) -> NetworkPlan:
-        """The plan of the given samples, in their order (samples sharing an example share its rows)."""
+        """Cut the plan of the given samples, in their order; samples that share an example share its rows."""
         samples = np.asarray(samples, dtype=np.int64)
         examples = self.query_example[samples]
         unique, first = np.unique(examples, return_index=True)

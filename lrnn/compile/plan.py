@@ -1,6 +1,6 @@
 """Compiled network plans: layers of index tensors plus sizes as Python ints.
 
-A plan is data: it holds no weights and can be moved to a device with :meth:`NetworkPlan.to`.
+A plan is data that contains no weights, and it and can be moved to a device with :meth:`NetworkPlan.to`.
 Values live in *chunks*: each chunk is a tensor `[rows, r, c]` of atoms with one value
 shape. Layer 0 chunks hold facts; every atom group of a later layer writes one chunk.
 """
@@ -30,7 +30,7 @@ def _move(obj, device):
 
 @dataclass
 class ChunkPlan:
-    """Where a chunk's values come from.
+    """Source of a chunk's values.
 
     kind: "data" (rows `index` of the dataset's fact values of this shape), "param"
     (template facts: weights `weights`), "constant" (every row equals `constant`) or

@@ -1,6 +1,6 @@
 """Bottom-up grounding of a program over the facts of all samples at once.
 
-Each rule body is evaluated as a chain of sort-merge joins on integer-coded tables; the
+Each rule body is evaluated as a chain of sort-merge joins on integer-coded tables. The
 sample id is a join column of every literal, so one join grounds every sample and never
 crosses samples. Recursive predicates are evaluated semi-naively per strongly connected
 component of the predicate dependency graph, negation is stratified between components.
@@ -119,7 +119,7 @@ class Grounder:
 
     # -- one rule --
     def _evaluate(self, rule, override: dict[int, np.ndarray]) -> Bindings:
-        """All substitutions of a rule body, with `override` replacing some literals' tables."""
+        """Find all substitutions of a rule body, with `override` replacing some literals' tables."""
         positives = [i for i, lit in enumerate(rule.literals) if lit.kind == "positive"]
         candidates = {i: self._literal_table(rule.literals[i], override.get(i)) for i in positives}
         bindings: Bindings | None = None

@@ -31,7 +31,7 @@ class GroundNetwork:
     atoms computed by rules (the rest are facts, whose value `fact_ref` locates as in
     :class:`FactSet`), `depth` is 0 for facts and 1 + the largest body depth otherwise.
     `queries[s]` lists (atom id, target, text) of sample s. Atoms belong to examples
-    (`atom_sample` holds example ids, `num_examples` counts them); `query_example[s]` is the
+    (`atom_sample` contains example ids, `num_examples` counts them); `query_example[s]` is the
     example of sample s (several samples may query one example).
     """
 

@@ -54,7 +54,7 @@ def segment_softmax(score: Tensor, group_index: Tensor, num_groups: int) -> Tens
 
 
 def aggregate(name: str, x: Tensor, plan) -> Tensor:
-    """Aggregate instance values per head as the op's plan says (`plan.head_index`, counts, order)."""
+    """Aggregate instance values per head as the op's plan specifies (`plan.head_index`, counts, order)."""
     if name == "none":  # every head has exactly one instance, already in head order
         return x
     if name == "sum":

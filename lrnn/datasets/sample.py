@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import DatasetError
-from ..language.dsl import Atom
+from ..language.dsl import Atom, Rule
 
 
 @dataclass

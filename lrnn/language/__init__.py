@@ -1,6 +1,6 @@
 """The template language: the Python DSL and the NeuraLogic text format."""
 from .dsl import Atom, Expression, Metadata, R, RelationSettings, Rule
-from .functions import F, Aggregation, Combination, Function, Transformation
+from .functions import Aggregation, Combination, F, Function, Transformation
 from .template import Template
 from .terms import C, Constant, V, Variable
 from .values import ValueSpec

@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import markdown_table, measure, save  # noqa: E402
-from lrnn import Settings, R, Template, V  # noqa: E402
+from lrnn import R, Settings, Template, V  # noqa: E402
 from lrnn.grounding import FactSet  # noqa: E402
 from lrnn.grounding.engine import Grounder  # noqa: E402
 from lrnn.program import Program  # noqa: E402

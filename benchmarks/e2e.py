@@ -153,18 +153,20 @@ class LrnnTextRunner(LrnnRunner):
     batch_sizes = ()
 
     def build(self, graphs: Graphs) -> None:
-        super().build(samples_to_graphs(load_samples(self.data)))
+        parsed = samples_to_graphs(load_samples(self.data))
+        if parsed.num_graphs > graphs.num_graphs:  # quick mode benchmarks the first graphs only
+            parsed = parsed.subset(range(graphs.num_graphs))
+        super().build(parsed)
 
 
 class TorchRunner(Runner):
     """Plain torch, `mode` "sparse" (index_add_ over the edge list) or "dense" (padded adjacency and bmm)."""
 
-    def __init__(self, kind: str, in_features: int, device: str, mode: str = "sparse", batch_sizes=()):
+    def __init__(self, kind: str, in_features: int, device: str, mode: str = "sparse"):
         super().__init__(kind, in_features, device)
         self.mode = mode
         self.model = TorchGNN(kind, in_features, HIDDEN).to(device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
-        self.minibatch_sizes = [b for b in batch_sizes if b != "full"]
 
     def _inputs(self, graphs: Graphs):
         inputs = sparse_inputs(graphs, self.kind) if self.mode == "sparse" else dense_inputs(graphs, self.kind)
@@ -173,10 +175,10 @@ class TorchRunner(Runner):
     def build(self, graphs: Graphs) -> None:
         self.full = self._inputs(graphs)
 
-    def build_minibatches(self, graphs: Graphs) -> None:
-        """Collate the fixed mini-batches (outside the timed build: PyG's DataLoader collates per epoch)."""
+    def build_minibatches(self, graphs: Graphs, batch_sizes) -> None:
+        """Collate fixed mini-batches once, outside the timed build and epochs."""
         self.minibatches = {}
-        for size in self.minibatch_sizes:
+        for size in [b for b in batch_sizes if b != "full"]:
             chunks = batches(graphs.num_graphs, size, np.random.default_rng(0))
             self.minibatches[size] = [self._inputs(graphs.subset(chunk)) for chunk in chunks]
 
@@ -249,7 +251,7 @@ class PyNeuraLogicAdapter(Runner):
         return self.runner.epoch
 
 
-def make_runner(system: str, kind: str, in_features: int, device: str, batch_sizes, data=None) -> Runner:
+def make_runner(system: str, kind: str, in_features: int, device: str, data=None) -> Runner:
     if system == "lrnn":
         return LrnnRunner(kind, in_features, device)
     if system == "lrnn-text":
@@ -259,7 +261,7 @@ def make_runner(system: str, kind: str, in_features: int, device: str, batch_siz
     if system == "pyg":
         return PygRunner(kind, in_features, device)
     if system in ("torch-sparse", "torch-dense"):
-        return TorchRunner(kind, in_features, device, system.split("-")[1], batch_sizes)
+        return TorchRunner(kind, in_features, device, system.split("-")[1])
     if system == "pyneuralogic":
         return PyNeuraLogicAdapter(kind, in_features, "cpu")
     raise ValueError(f"unknown system {system!r}; choose from {', '.join(SYSTEMS)}")
@@ -332,7 +334,7 @@ def run_config(config: dict) -> list[dict]:
     rss_start = peak_rss_mib()
     graphs = load_graphs(config)
     requested = config.get("batch_sizes")
-    runner = make_runner(system, kind, graphs.num_features, device, requested or (), config.get("data"))
+    runner = make_runner(system, kind, graphs.num_features, device, config.get("data"))
     sizes = [b for b in (requested or runner.batch_sizes) if b in runner.batch_sizes]
 
     build = time_builds(lambda: runner.build(graphs), config.get("build_repeats", 1))
@@ -349,11 +351,11 @@ def run_config(config: dict) -> list[dict]:
         expected = reference(sparse_inputs(graphs, kind).to(device)).detach().float().cpu()
         common["max_difference"] = check_outputs(runner, expected, system)
     if isinstance(runner, TorchRunner):
-        runner.build_minibatches(graphs)
+        runner.build_minibatches(graphs, sizes)
     if config.get("baseline") and system != "torch-sparse":
-        baseline = TorchRunner(kind, graphs.num_features, device, "sparse", sizes)
+        baseline = TorchRunner(kind, graphs.num_features, device, "sparse")
         baseline.build(graphs)
-        baseline.build_minibatches(graphs)
+        baseline.build_minibatches(graphs, sizes)
         baseline.load(reference)
 
     rows = []

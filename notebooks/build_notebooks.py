@@ -31,8 +31,8 @@ def code(text: str) -> tuple[str, str]:
     return "code", textwrap.dedent(text).strip("\n")
 
 
-# Finds the NeuraLogic datasets in a checkout whose parent folder holds `shared/data`, from the
-# notebook's folder or from the installed lrnn package, unless LRNN_DATA names the data folder.
+# The `find_data` cell: it looks for `shared/data/neuralogic/<relative>` in the working directory,
+# the lrnn package's folder and all their parents, unless LRNN_DATA names the NeuraLogic data folder.
 FIND_DATA = '''
 def find_data(relative: str) -> Path | None:
     """Return the folder `relative` under the NeuraLogic data folder, or None when it is absent."""
@@ -70,9 +70,11 @@ QUICKSTART = [
     code("""
     import torch
 
+    import lrnn
     from lrnn import Aggregation, C, Dataset, R, Sample, Settings, Template, Transformation, V, parse_template
 
     torch.manual_seed(0)
+    print(f"lrnn {lrnn.__version__}, torch {torch.__version__}")
     """),
     md("""
     ## Relations, facts and rules
@@ -297,10 +299,12 @@ TORCH_INTEGRATION = [
     import torch
     from torch import nn
 
+    import lrnn
     from lrnn import Aggregation, C, F, R, Template, V
     from lrnn.torch import NeuraLogic
 
     torch.manual_seed(0)
+    print(f"lrnn {lrnn.__version__}, torch {torch.__version__}")
     """),
     md("""
     ## XOR inside `nn.Sequential`
@@ -430,11 +434,13 @@ RECURSION = [
 
     import lrnn
     from lrnn import C, Dataset, R, Sample, Settings, Template, Transformation, V, parse_template
+
+    print(f"lrnn {lrnn.__version__}, torch {torch.__version__}")
     """),
     md("""
     ## Parity over n bits
 
-    The template is the generalised XOR of the PyNeuraLogic examples. `val_at(i)` is bit i,
+    The template is the generalised XOR of the NeuraLogic example datasets. `val_at(i)` is bit i,
     `next(i, j)` orders the positions, and `xor_at(i)` is the parity of bits 0..i:
 
     - `xor_at(0)` is bit 0,
@@ -555,9 +561,9 @@ RECURSION = [
         print(f"{type(error).__name__}: {error}")
     """),
     md("""
-    `Settings(recursion_depth=k)` unrolls the recursion k steps instead. Step 0 holds the
-    facts, and step t evaluates every rule on the atoms of step t - 1, so a derived atom at
-    step t sums the rule instances whose bodies exist by then. The query is read at step k.
+    `Settings(recursion_depth=k)` unrolls the recursion k steps instead. Facts exist at every
+    step, and a derived atom at step t is computed from the rule instances whose body atoms
+    exist at step t - 1 (step 0 holds only the facts). The query is read at step k.
 
     - On acyclic data with k at least the network's depth, the result is exact: the chain gives
       the same value as above for every k >= 3.
@@ -588,7 +594,7 @@ MOLECULES = [
     Mutagenesis is a set of 188 molecules labelled by whether they are mutagenic. In the
     NeuraLogic format each molecule is a list of facts: one element fact per atom (`c(d1_1)`,
     `o(d1_2)`, ...), `bond(x, y, b)` for each bond in both directions, and a bond-type fact
-    such as `b_7(b)` (b_7 is aromatic). This notebook
+    such as `b_7(b)`. This notebook
 
     1. writes a GNN template in the DSL and trains it with mini-batches (`lrnn.training.fit`),
     2. plots the training curve and reports the test accuracy,
@@ -596,8 +602,9 @@ MOLECULES = [
     4. times a training epoch of the zoo model against the PyG model.
 
     The data is read from `shared/data/neuralogic/molecules/mutagenesis` next to the lrnn
-    checkout (or under the folder in the `LRNN_DATA` environment variable). Without it, the
-    notebook runs on generated molecule-like graphs and says so.
+    checkout, or from `molecules/mutagenesis` under the folder that the `LRNN_DATA`
+    environment variable names. Without it, the notebook runs on generated molecule-like
+    graphs and says so.
     """),
     code("""
     import os
@@ -616,6 +623,7 @@ MOLECULES = [
     from lrnn.zoo import graph_facts, load_pyg_weights, models
 
     torch.manual_seed(0)
+    print(f"lrnn {lrnn.__version__}, torch {torch.__version__}")
     """),
     code(FIND_DATA),
     md("""
@@ -633,7 +641,7 @@ MOLECULES = [
 
     def generated_molecules(count: int, seed: int = 0) -> Dataset:
         generator = torch.Generator().manual_seed(seed)
-        share = torch.tensor([0.55, 0.1, 0.01, 0.01, 0.02, 0.2, 0.08, 0.03])  # of each element
+        share = torch.tensor([0.45, 0.2, 0.01, 0.01, 0.02, 0.15, 0.13, 0.03])  # of each element
         samples = []
         for m in range(count):
             size = int(torch.randint(8, 20, (1,), generator=generator))
@@ -850,9 +858,11 @@ MOLECULES = [
 
         rows.append(("PyG GCN", median_epoch_time(pyg_epoch)))
 
-    baseline = rows[-1][1]
-    table = ["| model | seconds per epoch | relative to the last row |", "| --- | --- | --- |"]
-    table += [f"| {name} | {seconds:.3f} | {seconds / baseline:.2f} |" for name, seconds in rows]
+    pyg_seconds = dict(rows).get("PyG GCN")
+    table = ["| model | seconds per epoch | time relative to PyG |", "| --- | --- | --- |"]
+    for name, seconds in rows:
+        relative = f"{seconds / pyg_seconds:.2f}" if pyg_seconds else "n/a"
+        table.append(f"| {name} | {seconds:.3f} | {relative} |")
     display(Markdown("\\n".join(table)))
     """),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,8 @@ from .program import Program
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
+
+PLAN_CACHE_SIZE = 64  # compiled plans kept per built dataset for batches that slicing does not cover
 
 
 def natural_shape(shape) -> tuple[int, ...]:
@@ -59,8 +62,7 @@ class BuiltDataset:
 
     def to(self, device) -> BuiltDataset:
         self.fact_values = {k: v.to(device) for k, v in self.fact_values.items()}
-        self._plans = {k: p.to(device) if isinstance(p, NetworkPlan) else p for k, p in self._plans.items()
-                       if k != "slicer"}
+        self._plans = {k: p.to(device) for k, p in self._plans.items() if isinstance(p, NetworkPlan)}
         return self
 
     def fact_value_slots(self) -> list[tuple[tuple[int, int], int]]:
@@ -240,10 +242,14 @@ class Model(nn.Module):
                                                          network.num_examples)
         if slicer.supported:
             return slicer.slice(batch)
+        cache = built._plans.setdefault("compiled", OrderedDict())
         key = tuple(batch.tolist())
-        found = built._plans.get(key)
+        found = cache.pop(key, None)
         if found is None:
-            found = built._plans[key] = self._compile(built, batch)
+            found = self._compile(built, batch)
+        cache[key] = found
+        while len(cache) > PLAN_CACHE_SIZE:  # shuffled batches rarely repeat: keep the recent ones
+            cache.popitem(last=False)
         return found
 
     def _device(self) -> torch.device:

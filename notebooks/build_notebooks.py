@@ -171,7 +171,7 @@ QUICKSTART = [
     md("""
     The compiler turns the ground network into layers. In each layer, a rule operation
     gathers the body values of all instances of one rule, applies the weights, and aggregates
-    the instances per head atom: `head_index` says which head each instance feeds, and the
+    the instances per head atom. `head_index` maps each instance to the head it feeds, and the
     aggregation reads `none` when every head has exactly one instance. Atom groups then combine
     the rules of a relation and apply its transformation.
     """),
@@ -191,7 +191,7 @@ QUICKSTART = [
 
     A small task: random trees whose nodes have one of three colours (one-hot `f` values).
     A tree is positive when some edge joins a red node and a blue node. Two rules compute a
-    node embedding from the node itself and from the sum over its neighbours; the output rule
+    node embedding from the node itself and from the sum over its neighbours. The output rule
     scores every node and takes the maximum, and a sigmoid turns it into a probability.
     """),
     code("""
@@ -379,7 +379,7 @@ TORCH_INTEGRATION = [
     md("""
     ## A relational layer
 
-    Input facts can be atoms with constants. Here the template holds a fixed graph as template
+    Input facts can be atoms with constants. Here the template contains a fixed graph as template
     facts (a directed triangle a -> b -> c -> a), the input tensor holds the 2-feature vectors
     of the three nodes, and the query `h(X)` with a variable returns one 4-vector per derived
     node, in the order of the constants (a, b, c). A batch of node features gives `[batch, 3, 4]`.

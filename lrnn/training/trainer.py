@@ -143,20 +143,12 @@ def _train_epoch(model, built, targets, loader, optimizer, loss, metric_fns, bar
             wanted.append(target.reshape(-1))
         bar.update(1)
         bar.set_postfix(loss=f"{float(value.detach()):.4f}", refresh=False)
-        _drop_batch_plan(built, batch, loader.shuffle)
     logs = {"loss": total / max(count, 1)}
     if metric_fns:
         shape = output.shape if isinstance(output, Tensor) else None
         output, target = _restore_shape(torch.cat(outputs), torch.cat(wanted), shape)
         logs.update({name: float(fn(output, target)) for name, fn in metric_fns.items()})
     return logs
-
-
-def _drop_batch_plan(built, batch, shuffled: bool) -> None:
-    # NOTE: Model caches one plan per distinct batch; shuffled batches rarely repeat, so their
-    # plans are dropped here to keep memory flat over many epochs.
-    if shuffled:
-        built._plans.pop(tuple(int(s) for s in batch), None)
 
 
 def _restore_shape(flat_out: Tensor, flat_target: Tensor, shape) -> tuple[Tensor, Tensor]:

@@ -7,7 +7,7 @@ nodes of each graph and `sigmoid(Linear(hidden, 1))`:
 - GraphSAGE: `h_i = W_l mean_{j -> i} h_j + b_l + W_r h_i`.
 - GIN (eps = 0): `h_i = MLP(h_i + sum_{j -> i} h_j)`, MLP = Linear, ReLU, Linear.
 
-`TorchGNN` holds its parameters under the names of `PygGNN` (`convs.0.lin.weight`, ...), so
+`TorchGNN` names its parameters as `PygGNN` does (`convs.0.lin.weight`, ...), so
 :func:`copy_parameters` moves weights between them. The plain torch inputs are computed once
 per batch of graphs (`sparse_inputs`, `dense_inputs`), outside the timed epochs.
 """
@@ -181,7 +181,7 @@ def dense_inputs(graphs: Graphs, kind: str) -> DenseInputs:
 
 # -- PyTorch Geometric --
 def pyg_model(kind: str, in_features: int, hidden: int = 10, layers: int | None = None) -> nn.Module:
-    """The benchmark GNN built from `torch_geometric.nn` layers; `forward(x, edge_index, batch, num_graphs)`."""
+    """Build the benchmark GNN from `torch_geometric.nn` layers; `forward(x, edge_index, batch, num_graphs)`."""
     from torch_geometric import nn as gnn
 
     class PygGNN(nn.Module):
@@ -208,7 +208,7 @@ def pyg_model(kind: str, in_features: int, hidden: int = 10, layers: int | None 
 
 
 def pyg_data_list(graphs: Graphs) -> list:
-    """One `torch_geometric.data.Data` per graph."""
+    """Convert the graphs into one `torch_geometric.data.Data` each."""
     from torch_geometric.data import Data
 
     node_ptr, edge_ptr = graphs.node_ptr, graphs.edge_ptr()

@@ -61,7 +61,7 @@ class Graphs:
         return self.x[first:last], self.edge_index[:, edge_ptr[g]:edge_ptr[g + 1]] - first
 
     def subset(self, graphs) -> Graphs:
-        """The listed graphs (in that order), renumbered from 0."""
+        """Return the listed graphs (in that order), renumbered from 0."""
         graphs = np.asarray(graphs, dtype=np.int64)
         node_ptr, edge_ptr = self.node_ptr, self.edge_ptr()
         parts = [self.graph(int(g), node_ptr, edge_ptr) for g in graphs]
@@ -77,7 +77,7 @@ class Graphs:
 
 
 def find_data(path=None) -> Path:
-    """The folder with Mutagenesis `examples.txt` and `queries.txt`.
+    """Find the folder with Mutagenesis `examples.txt` and `queries.txt`.
 
     Looks at `path`, then at the shared data folder next to this repository, then inside
     the installed `neuralogic` package.

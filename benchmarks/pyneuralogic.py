@@ -2,8 +2,8 @@
 
 The templates follow the structure of `lrnn.zoo.models` (GCN with precomputed `gcn_norm`
 facts, GraphSAGE with a mean over neighbours plus a root weight, GIN with a two-layer MLP
-after the neighbour sum), without the bias terms, which PyNeuraLogic's Python DSL has no
-offset syntax for. Weights are PyNeuraLogic's own initial values, so outputs are not
+after the neighbour sum). They have no bias terms, because PyNeuraLogic's Python DSL has no
+offset syntax. Weights are PyNeuraLogic's own initial values, so outputs are not
 compared with the other systems. PyNeuraLogic keeps its defaults (chain pruning and iso-value
 compression on); one epoch is `model.train(built, epochs=1)`, Adam with lr 1e-3 and cross
 entropy on the sigmoid output.
@@ -23,7 +23,7 @@ from benchmarks.mutagenesis import Graphs
 
 
 def available() -> str | None:
-    """None when PyNeuraLogic can run, else the reason why not."""
+    """Return None when PyNeuraLogic can run, else the reason why it cannot."""
     try:
         import neuralogic  # noqa: F401
     except ImportError as error:
@@ -32,7 +32,7 @@ def available() -> str | None:
 
 
 def template(kind: str, in_features: int, hidden: int = 10, layers: int | None = None):
-    """The benchmark model of `kind` as a PyNeuraLogic template (`neuralogic.core.Model`)."""
+    """Build the benchmark model of `kind` as a PyNeuraLogic template (`neuralogic.core.Model`)."""
     from neuralogic.core import Aggregation, Combination, Metadata, Model, R, Transformation, V
 
     layers = LAYERS[kind] if layers is None else layers
@@ -63,7 +63,7 @@ def template(kind: str, in_features: int, hidden: int = 10, layers: int | None =
 
 
 def tensor_dataset(graphs: Graphs, kind: str):
-    """The graphs as a PyNeuraLogic `TensorDataset`: `x(i)[features]` facts, edge facts and `predict` queries.
+    """Convert the graphs into a PyNeuraLogic `TensorDataset`: `x(i)[features]` facts, edge facts and `predict` queries.
 
     GCN graphs carry the `gcn_norm(j, i)[c]` facts (self loops included) instead of edges.
     """

@@ -188,7 +188,7 @@ def _normalised(row: dict | None) -> float | None:
 
 
 def goal_rows(mutagenesis: list[dict], scaling: list[dict]) -> list[dict]:
-    """Each goal with the measured figure and whether it is met.
+    """List each goal with the measured figure and whether it is met.
 
     Ratios between two systems divide their ratios to the torch sparse baseline of their own
     process, so machine load that differs between the two processes cancels out.

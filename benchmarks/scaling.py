@@ -3,8 +3,8 @@
 Each graph is a chain of 30 atoms (29 bonds) plus 3 bonds that close rings of six atoms
 starting at random chain positions 0, 8 and 16 or later, so the rings never share a bond.
 Every bond is listed in both directions (64 directed edges). Atom types are drawn from 8
-types with frequencies close to Mutagenesis (mostly carbon and hydrogen); labels are
-random 0/1, because only the time and memory of training are measured.
+types with frequencies close to Mutagenesis (mostly carbon and hydrogen). Labels are
+random 0/1. Only the time and memory of training are measured, so labels need no meaning.
 """
 from __future__ import annotations
 

@@ -204,17 +204,9 @@ class Model(nn.Module):
         return built
 
     def _stack_values(self, values):
-        shapes = np.array([v.shape for v in values], dtype=np.int64).reshape(-1, 2)
-        rows = np.zeros(len(values), dtype=np.int64)
-        stacked = {}
-        if len(values):
-            keys = shapes[:, 0] * 1_000_003 + shapes[:, 1]
-            for key in np.unique(keys):
-                pick = np.flatnonzero(keys == key)
-                rows[pick] = np.arange(len(pick))
-                shape = tuple(int(x) for x in shapes[pick[0]])
-                array = np.stack([values[i] for i in pick.tolist()])
-                stacked[shape] = torch.as_tensor(array, dtype=self.settings.dtype, device=self.settings.device)
+        arrays, shapes, rows = values.stack_by_shape()
+        stacked = {shape: torch.as_tensor(array, dtype=self.settings.dtype, device=self.settings.device)
+                   for shape, array in arrays.items()}
         return stacked, shapes, rows
 
     def _compile(self, built: BuiltDataset, samples) -> NetworkPlan:

@@ -736,6 +736,11 @@ MOLECULES = [
                       callbacks=[show_progress])
     print(history)
     """),
+    md("""
+    `History.plot` draws the metrics over the epochs. The training metrics are averaged over the
+    batches of an epoch while the weights change, and the validation metrics use the weights at
+    the end of the epoch.
+    """),
     code("""
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 3.5))
     history.plot(["loss", "val_loss"], ax=loss_axes)

@@ -309,7 +309,7 @@ def _append_values(facts: FactSet, rows: np.ndarray | None, count: int) -> np.nd
     if rows is None:
         return np.full(count, -1, dtype=np.int64)
     start = len(facts.values)
-    facts.values.extend(_as_values(rows))
+    facts.values.extend(_as_values(rows))  # one block of [count, r, c]
     return np.arange(start, start + count, dtype=np.int64)
 
 

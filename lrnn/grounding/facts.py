@@ -11,6 +11,70 @@ from ..language.terms import Constant
 from ..language.values import array_spec
 
 
+class FactValues:
+    """Fact values as a sequence of 2-D arrays, stored in blocks `[n, r, c]` of one shape.
+
+    Array-backed datasets add all values of one kind in one block (`extend` with a 3-D
+    array), so a million node features cost one array, not a million.
+    """
+
+    def __init__(self, values=()):
+        self._blocks: list[np.ndarray] = []
+        self._ends: list[int] = []
+        self.extend(values)
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        if not 0 <= index < len(self):
+            raise IndexError(f"fact value {index} out of range [0, {len(self)})")
+        block = int(np.searchsorted(self._ends, index, side="right"))
+        start = self._ends[block - 1] if block else 0
+        return self._blocks[block][index - start]
+
+    def __iter__(self):
+        for block in self._blocks:
+            yield from block
+
+    def append(self, value: np.ndarray) -> None:
+        self._add_block(np.asarray(value, dtype=np.float64)[None])
+
+    def extend(self, values) -> None:
+        if isinstance(values, np.ndarray) and values.ndim == 3:
+            if len(values):
+                self._add_block(values)
+            return
+        for value in values:
+            self.append(value)
+
+    def copy(self) -> FactValues:
+        result = FactValues()
+        result._blocks, result._ends = list(self._blocks), list(self._ends)
+        return result
+
+    def _add_block(self, block: np.ndarray) -> None:
+        self._blocks.append(block)
+        self._ends.append(len(self) + len(block))
+
+    def stack_by_shape(self) -> tuple[dict, np.ndarray, np.ndarray]:
+        """Stack values by shape: `({(r, c): [n, r, c]}, shape of each value, row of each value)`."""
+        shapes = np.zeros((len(self), 2), dtype=np.int64)
+        rows = np.zeros(len(self), dtype=np.int64)
+        parts: dict[tuple[int, int], list[np.ndarray]] = {}
+        counts: dict[tuple[int, int], int] = {}
+        start = 0
+        for block in self._blocks:
+            shape = (int(block.shape[1]), int(block.shape[2]))
+            end = start + len(block)
+            shapes[start:end] = shape
+            rows[start:end] = counts.get(shape, 0) + np.arange(len(block))
+            counts[shape] = counts.get(shape, 0) + len(block)
+            parts.setdefault(shape, []).append(block)
+            start = end
+        return {shape: np.concatenate(blocks) for shape, blocks in parts.items()}, shapes, rows
+
+
 @dataclass
 class FactSet:
     """Facts of all samples, one table per predicate.
@@ -19,7 +83,7 @@ class FactSet:
     when many queries are asked on one knowledge base, and are grounded once.
     `rows[pred]` is int64 `[n, 1 + arity]` with the example id in column 0 and constant ids
     after it, sorted and without duplicates. `value_ref[pred][i]` locates the value of row i:
-    ``v >= 0`` is an index into `values`, ``-1`` the default fact value, and ``-2 - t`` the
+    ``v >= 0`` is an index into `values` (a :class:`FactValues`), ``-1`` the default fact value, and ``-2 - t`` the
     template fact `t`.
     """
 
@@ -28,7 +92,11 @@ class FactSet:
     # example (the sample column of `rows`) of each query sample; None when they coincide
     sample_example: np.ndarray | None = None
     value_ref: dict[int, np.ndarray] = field(default_factory=dict)
-    values: list[np.ndarray] = field(default_factory=list)
+    values: FactValues = field(default_factory=FactValues)
+
+    def __post_init__(self):
+        if not isinstance(self.values, FactValues):
+            self.values = FactValues(self.values)
 
     def add_table(self, pred: int, rows: np.ndarray, value_ref: np.ndarray) -> None:
         """Add rows of one predicate; on a duplicate (sample, terms) the first row wins."""

@@ -66,7 +66,7 @@ def build_network(program, facts: FactSet, queries, relevant_only: bool = True,
     """
     grounder = Grounder(program)
     tables, bindings = grounder.least_model(facts)
-    values = list(facts.values)
+    values = facts.values.copy()
     fact_refs = {pred: refs for pred, refs in facts.value_ref.items()}
     _add_eval_facts(program, grounder, bindings, tables, fact_refs, values)
 
@@ -157,7 +157,7 @@ def _add_eval_facts(program, grounder, bindings, tables, fact_refs, values) -> N
             a, b = info.numeric[rows[:, 1]], info.numeric[rows[:, 2]]
             result = arithmetic(lit.special, a, b)
             refs = np.arange(len(values), len(values) + len(rows), dtype=np.int64)
-            values.extend(np.array([[v]]) for v in result.tolist())
+            values.extend(result.reshape(-1, 1, 1).astype(np.float64))
             old = tables.get(lit.pred)
             if old is not None:
                 rows = np.concatenate([old, rows])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -10,7 +9,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from .compile import Compiler, NetworkPlan
 from .compile.batching import PlanSlicer
@@ -20,6 +18,7 @@ from .grounding import build_network, encode_samples
 from .nn.executor import Executor
 from .nn.functions import glorot_bound
 from .program import Program
+from .progress import progress_bar
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -163,14 +162,13 @@ class Model(nn.Module):
         """Ground and compile `dataset` (a Dataset, a list of Samples, or an object with `encode_facts`).
 
         Each phase (encoding, grounding, compilation) logs one INFO line with counts and seconds.
-        With `progress` (default `settings.progress`), a tqdm bar on stderr steps through the
-        phases; it stays off when stderr is not a terminal.
+        With `progress` (default `settings.progress`), a tqdm bar steps through the phases:
+        True and False force it on or off, None shows it on a terminal or in a notebook.
         """
         if isinstance(dataset, Sample):
             dataset = Dataset([dataset])
         show = self.settings.progress if progress is None else progress
-        bar = tqdm(total=3, desc="encoding", unit="phase", leave=False,
-                   disable=not (show and sys.stderr.isatty()))
+        bar = progress_bar(show, total=3, desc="encoding", unit="phase", leave=False)
         start = time.perf_counter()
         if hasattr(dataset, "encode_facts"):  # array-backed datasets intern their facts in bulk
             facts, queries, names = dataset.encode_facts(self.program)

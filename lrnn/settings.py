@@ -53,7 +53,8 @@ class Settings:
         max_groundings: limit on ground instances per rule; exceeding it raises GroundingLimitError.
         recursion_depth: if set, unroll recursive rules this many steps instead of requiring an
             acyclic ground network.
-        progress: show tqdm progress bars for long work.
+        progress: tqdm progress bars for long work: True or False force them, None shows them
+            on a terminal or in a notebook.
     """
 
     chain_pruning: bool = False
@@ -72,7 +73,7 @@ class Settings:
     learnable_facts: bool = False
     max_groundings: int = 50_000_000
     recursion_depth: int | None = None
-    progress: bool = False
+    progress: bool | None = None
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
@@ -97,9 +98,11 @@ class Settings:
             elif not isinstance(value, Function) or value.kind != kind:
                 raise SettingsError(f"{name} must be a {kind}, got {value!r}")
         for name in ("chain_pruning", "prune_only_identities", "iso_value_compression",
-                     "duplicate_grounding", "learnable_facts", "progress"):
+                     "duplicate_grounding", "learnable_facts"):
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.progress is not None and not isinstance(self.progress, bool):
+            raise SettingsError(f"progress must be True, False or None, got {self.progress!r}")
         if not isinstance(self.max_groundings, int) or self.max_groundings < 1:
             raise SettingsError(f"max_groundings must be a positive int, got {self.max_groundings!r}")
         if self.recursion_depth is not None and (not isinstance(self.recursion_depth, int)

@@ -6,7 +6,6 @@ sample indices. Its state lives in local variables, the optimizer and the callba
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 
@@ -14,6 +13,7 @@ import torch
 from torch import Tensor
 
 from ..errors import LrnnError
+from ..progress import progress_bar, progress_enabled
 from .callbacks import EarlyStopping
 from .history import History
 from .loader import BatchLoader
@@ -46,8 +46,8 @@ def fit(model, built, optimizer: torch.optim.Optimizer, loss: Callable, epochs: 
         callbacks: callables `callback(epoch, logs)` run after every epoch; True stops training.
         early_stopping: an :class:`EarlyStopping`, or a patience (monitors `val_loss` when `val`
             is given, else `loss`).
-        progress: show a tqdm bar over the batches (on a terminal only); default
-            `model.settings.progress`.
+        progress: a tqdm bar over the batches: True or False force it, None (the default
+            `model.settings.progress`) shows it on a terminal or in a notebook.
         shuffle, seed: a new order of the training samples every epoch, from `seed + epoch`.
         initial_epoch, history: resume a run (see :func:`~lrnn.training.load_checkpoint`).
 
@@ -199,11 +199,9 @@ class _NoBar:
         pass
 
 
-def _progress_bar(show: bool, total: int):
-    if not show or not sys.stderr.isatty():
+def _progress_bar(show: bool | None, total: int):
+    if not progress_enabled(show):
         return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="batch", dynamic_ncols=True, leave=False)
+    return progress_bar(True, total=total, unit="batch", dynamic_ncols=True, leave=False)
 
 

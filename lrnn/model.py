@@ -36,6 +36,12 @@ def natural_shape(shape) -> tuple[int, ...]:
     return (r, c)
 
 
+def _move_values(value: Tensor, device) -> Tensor:
+    if isinstance(value, nn.Parameter):
+        return nn.Parameter(value.detach().to(device))
+    return value.to(device)
+
+
 @dataclass
 class BuiltDataset:
     """Samples grounded once and compiled; any subset of them forms a batch without grounding again.
@@ -59,8 +65,21 @@ class BuiltDataset:
     def __len__(self) -> int:
         return self.num_samples
 
+    def parameters(self) -> list[Tensor]:
+        """Fact values that are learnable (built with `Settings(learnable_facts=True)`), else []."""
+        return [v for v in self.fact_values.values() if isinstance(v, nn.Parameter)]
+
+    def state_dict(self) -> dict[str, Tensor]:
+        """Fact values by shape key `"r x c"`, for saving learnable fact values with torch.save."""
+        return {f"{r}x{c}": v.detach() for (r, c), v in self.fact_values.items()}
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> None:
+        with torch.no_grad():
+            for (r, c), value in self.fact_values.items():
+                value.copy_(state[f"{r}x{c}"])
+
     def to(self, device) -> BuiltDataset:
-        self.fact_values = {k: v.to(device) for k, v in self.fact_values.items()}
+        self.fact_values = {k: _move_values(v, device) for k, v in self.fact_values.items()}
         self._plans = {k: p.to(device) for k, p in self._plans.items() if isinstance(p, NetworkPlan)}
         return self
 
@@ -203,8 +222,10 @@ class Model(nn.Module):
 
     def _stack_values(self, values):
         arrays, shapes, rows = values.stack_by_shape()
-        stacked = {shape: torch.as_tensor(array, dtype=self.settings.dtype, device=self.settings.device)
+        stacked = {shape: torch.as_tensor(array, dtype=self.settings.dtype, device=self._device())
                    for shape, array in arrays.items()}
+        if self.settings.learnable_facts:  # per-dataset parameters, see BuiltDataset.parameters()
+            stacked = {shape: nn.Parameter(value) for shape, value in stacked.items()}
         return stacked, shapes, rows
 
     def _compile(self, built: BuiltDataset, samples) -> NetworkPlan:

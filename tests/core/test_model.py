@@ -131,3 +131,25 @@ def test_query_on_input_fact_is_an_error():
     model = template.build()
     with pytest.raises(QueryError, match="input fact"):
         model.build_dataset(Dataset([Sample(R.a, [R.a[1.0]])]))
+
+
+def test_learnable_facts_are_dataset_parameters():
+    template = Template()
+    template += R.h[2.0] <= R.a
+    model = template.build(Settings(dtype=torch.float64, learnable_facts=True))
+    built = model.build_dataset(Dataset([Sample(R.h, [R.a[0.5]])]))
+    assert len(built.parameters()) == 1
+    optimizer = torch.optim.SGD(list(model.parameters()) + built.parameters(), lr=0.1)
+    loss = (model(built)[0] - 0.0) ** 2       # output 2 * 0.5 = 1, d loss / d a = 2 * 1 * 2 = 4
+    loss.backward()
+    optimizer.step()
+    torch.testing.assert_close(built.parameters()[0].detach().reshape(()), torch.tensor(0.5 - 0.1 * 4.0,
+                                                                                     dtype=torch.float64))
+
+
+def test_example_facts_are_constants_by_default():
+    template = Template()
+    template += R.h[2.0] <= R.a
+    model = template.build()
+    built = model.build_dataset(Dataset([Sample(R.h, [R.a[0.5]])]))
+    assert built.parameters() == []

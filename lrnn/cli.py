@@ -90,8 +90,15 @@ def train(args) -> int:
     loss = LOSSES[args.loss]()
     metrics = [Accuracy(args.threshold)]
     start = time.perf_counter()
-    fit(model, built, optimizer, loss, args.epochs, batch_size=args.batch_size or None, train=train_part,
-        metrics=metrics, callbacks=[_print_epoch(args.epochs)], progress=progress, seed=args.seed)
+    try:
+        fit(model, built, optimizer, loss, args.epochs, batch_size=args.batch_size or None, train=train_part,
+            metrics=metrics, callbacks=[_print_epoch(args.epochs)], progress=progress, seed=args.seed)
+    except RuntimeError as error:
+        if args.loss == "bce" and "between 0 and 1" in str(error):
+            raise LrnnError("--loss bce needs outputs in [0, 1], but the template's output is not; use "
+                            "--loss bce-logits, or give the output relation a sigmoid (e.g. predict/0 "
+                            "[activation=sigmoid])") from None
+        raise
     seconds = time.perf_counter() - start
     print(f"trained {args.epochs} epochs on {len(train_part)} samples in {seconds:.2f} s")
 
@@ -114,8 +121,18 @@ def _check_args(args) -> None:
         raise LrnnError("--examples needs --template (the template file)")
     if args.data_dir is None and args.examples is None and args.template is not None:
         raise LrnnError("--template needs --examples or --data-dir")
-    if args.epochs < 1 or args.batch_size < 0:
-        raise LrnnError("--epochs must be at least 1 and --batch-size at least 0")
+    if args.epochs < 1:
+        raise LrnnError(f"--epochs must be at least 1, got {args.epochs}")
+    if args.batch_size < 0:
+        raise LrnnError(f"--batch-size must be at least 0 (0: all samples), got {args.batch_size}")
+    if not 0.0 <= args.test_fraction < 1.0:
+        raise LrnnError(f"--test-fraction must lie in [0, 1), got {args.test_fraction}")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as error:
+        raise LrnnError(f"invalid --device {args.device!r}: {error}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise LrnnError(f"--device {args.device}: this torch build has no usable CUDA device; use --device cpu")
 
 
 def _load(args):

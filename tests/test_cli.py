@@ -58,7 +58,7 @@ def test_data_dir(tmp_path, capsys):
     (["--examples", "e.txt"], "--examples needs --template"),
     (["--data-dir", "nowhere"], "dataset directory 'nowhere' not found"),
     (["--epochs", "0"], "--epochs must be at least 1"),
-    (["--test-fraction", "1.5"], "test_fraction must be in"),
+    (["--test-fraction", "1.5"], "--test-fraction must lie in"),
 ])
 def test_invalid_input(args, message, capsys):
     assert main(["train", "--num-graphs", "10", "--no-progress", *args]) == 2
@@ -90,3 +90,9 @@ def test_mutagenesis_learns(capsys):
     accuracy = float(test_line.split("accuracy ")[1].split()[0])
     # 125 of 188 molecules are positive: predicting 1 for every molecule scores about 0.66
     assert accuracy > 0.75, test_line
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available, so --device cuda is valid")
+def test_cuda_device_without_cuda(capsys):
+    assert main(["train", "--device", "cuda"]) == 2
+    assert "has no usable CUDA device; use --device cpu" in capsys.readouterr().err

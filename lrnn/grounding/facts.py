@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DatasetError
-from ..language.dsl import Atom, Rule
+from ..language.dsl import Atom, Rule, atom_text
 from ..language.terms import Constant
 from ..language.values import array_spec
 
@@ -185,7 +185,7 @@ def _encode_query(query: Atom, vocab, sample, s):
         if query.value.initial is None:
             raise DatasetError(f"sample {sample.name or s}: target of query {query} has no value")
         target = query.value.initial
-    return pred, pattern, target, str(query)
+    return pred, pattern, target, atom_text(query, with_value=False)
 
 
 def value_array(value) -> np.ndarray:

@@ -115,7 +115,7 @@ def build_network(program, facts: FactSet, queries, relevant_only: bool = True,
     network.atom_terms = _TermsView(tables, preds, bases, total)
     network.num_examples, network.query_example = facts.num_samples, query_example
     if program.settings.recursion_depth is not None:
-        network = _unroll(network, program.settings.recursion_depth)
+        network = _unroll(network, program.settings.recursion_depth, sample_names)
     if relevant_only:
         _keep_relevant(network, _softmax_groups(program, network))
     network.depth = _depths(program, network)
@@ -190,7 +190,8 @@ def _resolve_queries(program, queries, tables, bases, derived, query_example, sa
             ids = bases[pred] + lo + np.flatnonzero(mask)
             ids = ids[derived[ids]] if -1 in pattern else ids
             if len(ids) == 0:
-                raise QueryError(f"sample {name}: query {text} has no proof in this sample")
+                raise QueryError(f"sample {name}: query {text} has no proof in this sample"
+                                 + _missing_inputs(program, tables))
             if -1 not in pattern and not derived[ids[0]]:
                 raise QueryError(f"sample {name}: query {text} is an input fact; only atoms derived by "
                                  "rules can be queried")
@@ -200,7 +201,17 @@ def _resolve_queries(program, queries, tables, bases, derived, query_example, sa
     return resolved
 
 
-def _unroll(network: GroundNetwork, steps: int) -> GroundNetwork:
+def _missing_inputs(program, tables) -> str:
+    """Name the body predicates that have neither facts nor derived atoms: a likely cause of no proof."""
+    missing = sorted({lit.pred for rule in program.rules for lit in rule.literals
+                      if lit.kind == "positive" and len(tables.get(lit.pred, ())) == 0})
+    if not missing:
+        return ""
+    names = ", ".join(program.vocab.predicate_text(p) for p in missing)
+    return f"; these relations used in rule bodies have no facts and no derived atoms in the dataset: {names}"
+
+
+def _unroll(network: GroundNetwork, steps: int, sample_names=None) -> GroundNetwork:
     """Unroll rules `steps` times: the copy of a derived atom at step t reads step t - 1.
 
     Facts are available at every step. Copy t of atom a gets id t * N + a. On an acyclic
@@ -238,10 +249,12 @@ def _unroll(network: GroundNetwork, steps: int) -> GroundNetwork:
     is_head = np.zeros(n * copies, dtype=bool)
     for inst in unrolled.values():
         is_head[inst.head] = True
-    for atom, _, text in [q for atoms in queries for q in atoms]:
-        if not is_head[atom]:
-            raise QueryError(f"query {text} has no proof within {steps} unrolled steps; "
-                             "raise Settings(recursion_depth=...)")
+    for index, atoms in enumerate(queries):
+        for atom, _, text in atoms:
+            if not is_head[atom]:
+                name = index if sample_names is None else sample_names[index]
+                raise QueryError(f"sample {name}: query {text} has no proof within {steps} unrolled "
+                                 f"step{'s' if steps > 1 else ''}; raise Settings(recursion_depth=...)")
     return result
 
 

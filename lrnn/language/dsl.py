@@ -51,7 +51,7 @@ class Atom:
     def __getitem__(self, item) -> Atom:
         if self.value is not None:
             raise WeightError(f"{self} already has the weight {self.value.text()}")
-        return replace(self, value=parse_bracket(item, f"weight of {self.name}"))
+        return replace(self, value=parse_bracket(item, f"weight or value of {self.name}"))
 
     def fixed(self) -> Atom:
         """Return this literal with its weight (or this fact with its value) held constant."""

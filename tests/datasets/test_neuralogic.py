@@ -65,7 +65,7 @@ def test_parse_error_names_file_and_line(tmp_path):
 def test_undefined_query_names_sample(tmp_path):
     root = write_dir(tmp_path, "f(a).\nf(b).\n", "1.0 h.\n1.0 g.\n", "h :- f(X).")
     template, dataset = load_neuralogic_dir(root)
-    with pytest.raises(QueryError, match=r"sample .*queries.txt:2: query 1.0 g has no proof"):
+    with pytest.raises(QueryError, match=r"sample .*queries.txt:2: query g has no proof"):
         Model(template).build_dataset(dataset)
 
 

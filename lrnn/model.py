@@ -274,8 +274,16 @@ class Model(nn.Module):
     def forward(self, built: BuiltDataset, samples=None, fact_values: dict | None = None):
         """Evaluate the queries of `built` (or of the listed samples).
 
-        Returns a tensor `[num_queries, ...]` when every query value has the same shape
-        (scalars give `[num_queries]`), else a list of tensors in query order.
+        Args:
+            built: a dataset from :meth:`build_dataset`.
+            samples: indices of the samples to evaluate, in the order wanted (a mini-batch);
+                None evaluates all. The batch is cut from the compiled dataset, not grounded again.
+            fact_values: replacement example fact values by value shape `{(r, c): [..., n, r, c]}`,
+                laid out like `built.fact_values`; leading dimensions form a batch.
+
+        Returns:
+            a tensor `[num_queries, ...]` when every query value has the same shape (scalars give
+            `[num_queries]`, column vectors `[num_queries, n]`), else a list of tensors in query order.
         """
         device = self._device()
         full = built._plans[None]

@@ -38,6 +38,10 @@ class Initializer:
 class Settings:
     """Options of a built model. Defaults give lrnn's semantics (no chain pruning).
 
+    Defaults: rule and relation transformations IDENTITY, rule and relation combinations SUM,
+    aggregation AVG, Glorot-uniform initialisation of weights given only by dimensions,
+    float32 on the CPU, facts without a value equal to 1.0.
+
     Args:
         chain_pruning: emulate the reference's default pruning, which bypasses unweighted
             single-input neurons and so drops their functions. Off by default.

@@ -9,6 +9,11 @@ from .text_output import entry_text
 class Template:
     """An ordered collection of rules, template facts and relation settings.
 
+    Add entries with `+=` (a rule `head <= body`, a fact `R.b(C.a)[0.5]`, relation settings
+    `R.h / 1 | [Transformation.SIGMOID]`, or a list of them). `str(template)` prints the
+    NeuraLogic text format, which :func:`lrnn.parse_template` reads back to an equal template.
+    `template.build(settings)` compiles it into a :class:`lrnn.Model`.
+
     Example:
         >>> from lrnn import R, V, Template
         >>> template = Template()

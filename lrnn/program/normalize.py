@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 
@@ -63,6 +64,15 @@ class Program:
                 self.rules.append(self._add_rule(entry, len(self.rules)))
             elif isinstance(entry, Atom):
                 self._add_template_fact(entry)
+        self._warn_unused_relation_settings(relation_entries)
+
+    def _warn_unused_relation_settings(self, entries) -> None:
+        heads = self.head_predicates()
+        for entry in entries:
+            if self.vocab.predicate(entry.name, entry.arity) not in heads:
+                warnings.warn(f"relation settings {entry.name}/{entry.arity} apply to no rule head: no rule "
+                              f"derives {entry.name}/{entry.arity}, so they have no effect (check the name "
+                              "and arity)", stacklevel=5)
 
     # -- lookups used by later stages --
     def relation(self, pred: int) -> RelationRec:

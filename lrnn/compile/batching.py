@@ -1,44 +1,20 @@
 """Mini-batches cut from a compiled plan: index tensors sliced by sample and shifted by offsets.
 
-In a full plan every per-sample row space (a value chunk, the heads of a rule op) lists its
-rows sorted by sample, and every index array lists its entries sorted by sample. A batch
-keeps, for each array, the entry ranges of its samples and shifts each entry by where its
-sample's rows start in the batch, so assembling a batch costs O(batch) numpy work per
-array and never grounds or compiles again.
+In a full plan every per-example row space (a value chunk, the heads of a rule op) lists its
+rows sorted by example, and every index array lists its entries sorted by example. A batch
+keeps, for each array, the entry ranges of its examples. Each entry is then shifted by where
+its example's rows start in the batch. The ranges and shifts of all arrays come from one
+matrix of per-example row pointers, so assembling a batch costs a few numpy calls over
+O(arrays x batch) numbers plus O(batch) gathers, and never grounds or compiles again.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import copy
 
 import numpy as np
 import torch
 
-from .plan import AtomGroupPlan, ChunkPlan, InstanceGroupPlan, LayerPlan, NetworkPlan, RuleOpPlan
-
-
-def _ptr(sample: np.ndarray, num_samples: int) -> np.ndarray:
-    return np.searchsorted(sample, np.arange(num_samples + 1)).astype(np.int64)
-
-
-def _long(array: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
-
-
-class _Space:
-    """Rows of one or more segments (ops of a table, or a single chunk), each sorted by sample."""
-
-    def __init__(self, bases: list[int], ptrs: list[np.ndarray]):
-        self.bases = np.asarray(bases, dtype=np.int64)
-        self.ptrs = np.stack(ptrs) if ptrs else np.zeros((0, 1), dtype=np.int64)   # [segments, S + 1]
-
-    def shifts(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per segment and batch position: the shift of an old row to its new row; new sizes."""
-        counts = self.ptrs[:, batch + 1] - self.ptrs[:, batch]                      # [segments, m]
-        totals = counts.sum(axis=1)
-        new_bases = np.concatenate([[0], np.cumsum(totals)[:-1]]) if len(totals) else totals
-        starts = new_bases[:, None] + np.cumsum(counts, axis=1) - counts
-        return starts - (self.bases[:, None] + self.ptrs[:, batch]), totals
-
+from .plan import InstanceGroupPlan, LayerPlan, NetworkPlan
 
 # Plans of single-sample batches are kept, because per-sample training cuts the same plans every
 # epoch. The plan of one Mutagenesis molecule under a 5-layer GIN takes about 70 KB of Python
@@ -46,33 +22,57 @@ class _Space:
 SINGLE_SAMPLE_CACHE = 2048
 
 
+def _ptr(sample: np.ndarray, count: int) -> np.ndarray:
+    return np.searchsorted(sample, np.arange(count + 1)).astype(np.int64)
+
+
+def _long(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
+
+
+def _with(obj, **changes):
+    """Shallow copy of a plan record with some fields replaced (cheaper than dataclasses.replace)."""
+    result = copy.copy(obj)
+    for key, value in changes.items():
+        setattr(result, key, value)
+    return result
+
+
 class PlanSlicer:
-    """Cuts batches of samples out of the plan of a whole dataset."""
+    """Cuts batches of samples out of the plan of a whole dataset.
+
+    Row pointers of every sliceable array (per-example chunks, op heads, instance groups) are
+    stacked in one matrix `[arrays, examples + 1]`, so the entry ranges and row shifts of a
+    batch are computed for all arrays at once.
+    """
 
     def __init__(self, plan: NetworkPlan, query_example: np.ndarray, num_examples: int):
         self.plan = plan
         self.single_sample_plans: dict[int, NetworkPlan] = {}
         self.query_example = np.asarray(query_example, dtype=np.int64)
-        self.num_samples = num_examples  # row spaces are sorted by example
         self.supported = all(op.group_index is None for layer in plan.layers for op in layer.ops)
-        self.chunk_spaces = [None if c.row_sample is None else _Space([0], [_ptr(c.row_sample, self.num_samples)])
-                             for c in plan.chunks]
-        self.group_ptrs = {}
-        self.head_ptrs = {}
-        self.table_spaces = []
+        ptrs: list[np.ndarray] = []
+
+        def register(sample: np.ndarray) -> int:
+            ptrs.append(_ptr(sample, num_examples))
+            return len(ptrs) - 1
+
+        self.chunk_array = [None if c.row_sample is None else register(c.row_sample) for c in plan.chunks]
+        self.op_array, self.group_array = {}, {}
+        self.tables = []  # per layer: {shape: (op arrays, old bases)}
         for layer in plan.layers:
-            segments: dict = {}
+            tables: dict = {}
             for op in layer.ops:
-                self.head_ptrs[id(op)] = _ptr(op.head_sample, self.num_samples)
+                self.op_array[id(op)] = register(op.head_sample)
                 for group in op.groups:
-                    self.group_ptrs[id(group)] = _ptr(group.sample, self.num_samples)
-                bases, ptrs = segments.setdefault(op.table, ([], []))
+                    self.group_array[id(group)] = register(group.sample)
+                arrays, bases = tables.setdefault(op.table, ([], []))
+                arrays.append(self.op_array[id(op)])
                 bases.append(op.table_offset)
-                ptrs.append(self.head_ptrs[id(op)])
-            self.table_spaces.append({shape: _Space(b, p) for shape, (b, p) in segments.items()})
-        self.numpy = {}  # numpy copies of index tensors, made once
-        sample = np.asarray(plan.output_sample, dtype=np.int64)
-        self.output_ptr = _ptr(sample, plan.num_samples)
+            self.tables.append({shape: (np.array(a), np.array(b)) for shape, (a, b) in tables.items()})
+        self.ptrs = np.stack(ptrs) if ptrs else np.zeros((0, num_examples + 1), dtype=np.int64)
+        self.output_ptr = _ptr(np.asarray(plan.output_sample, dtype=np.int64), plan.num_samples)
+        self.numpy: dict[int, np.ndarray] = {}  # numpy copies of index tensors, made once
 
     def _host(self, tensor: torch.Tensor) -> np.ndarray:
         found = self.numpy.get(id(tensor))
@@ -93,6 +93,7 @@ class PlanSlicer:
             return found
         return self._slice(samples)
 
+    # -- one batch --
     def _slice(self, samples: np.ndarray) -> NetworkPlan:
         examples = self.query_example[samples]
         unique, first = np.unique(examples, return_index=True)
@@ -101,108 +102,108 @@ class PlanSlicer:
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         example_position = rank[np.searchsorted(unique, examples)]
-        chunk_shifts = [None if space is None else space.shifts(batch) for space in self.chunk_spaces]
-        chunks = [self._chunk(c, space, shifts, batch) for c, space, shifts in
-                  zip(self.plan.chunks, self.chunk_spaces, chunk_shifts)]
-        layers = [self._layer(layer, tables, chunk_shifts, batch)
-                  for layer, tables in zip(self.plan.layers, self.table_spaces)]
-        return self._outputs(chunks, layers, chunk_shifts, samples, example_position)
 
-    # -- pieces --
-    def _select(self, ptr: np.ndarray, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Entry indices of the batch's samples in batch order, and each entry's batch position."""
-        starts, counts = ptr[batch], ptr[batch + 1] - ptr[batch]
-        total = int(counts.sum())
-        position = np.repeat(np.arange(len(batch)), counts)
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        return np.repeat(starts, counts) + offsets, position
+        starts = self.ptrs[:, batch]                                   # [arrays, m]
+        counts = self.ptrs[:, batch + 1] - starts
+        new_starts = np.cumsum(counts, axis=1) - counts
+        self.totals = counts.sum(axis=1)
+        self.shift = new_starts - starts                               # old row -> new row, per example
+        self._entries(starts, counts)
 
-    @staticmethod
-    def _remap(rows: np.ndarray, position: np.ndarray, space: _Space, shifts) -> np.ndarray:
-        table, _ = shifts
-        if len(space.bases) == 1:
-            return rows + table[0, position]
-        segment = np.searchsorted(space.bases, rows, side="right") - 1
-        return rows + table[segment, position]
+        chunks = [self._chunk(chunk, array) for chunk, array in zip(self.plan.chunks, self.chunk_array)]
+        layers = [self._layer(layer, tables) for layer, tables in zip(self.plan.layers, self.tables)]
+        return self._outputs(chunks, layers, samples, example_position)
 
-    def _chunk(self, chunk: ChunkPlan, space, shifts, batch) -> ChunkPlan:
-        if space is None:
+    def _entries(self, starts, counts) -> None:
+        """Entry indices (and their batch positions) of every array, from one vectorized expansion."""
+        flat_counts = counts.ravel()
+        total = int(flat_counts.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(flat_counts) - flat_counts, flat_counts)
+        entries = np.repeat(starts.ravel(), flat_counts) + offsets
+        positions = np.repeat(np.tile(np.arange(counts.shape[1]), counts.shape[0]), flat_counts)
+        bounds = np.cumsum(self.totals)[:-1]
+        self.entries = np.split(entries, bounds)
+        self.positions = np.split(positions, bounds)
+
+    def _chunk(self, chunk, array):
+        if array is None:
             return chunk
-        size = int(shifts[1][0])
         index = None
         if chunk.kind == "data":
-            entries, _ = self._select(space.ptrs[0], batch)
-            index = _long(self._host(chunk.index)[entries])
-        return replace(chunk, size=size, index=index, row_sample=None)
+            index = _long(self._host(chunk.index)[self.entries[array]])
+        return _with(chunk, size=int(self.totals[array]), index=index, row_sample=None)
 
-    def _layer(self, layer: LayerPlan, tables, chunk_shifts, batch) -> LayerPlan:
+    def _layer(self, layer, tables) -> LayerPlan:
+        table_shift = {}
+        for shape, (arrays, old_bases) in tables.items():
+            totals = self.totals[arrays]
+            new_bases = np.cumsum(totals) - totals
+            table_shift[shape] = (old_bases, self.shift[arrays] + (new_bases - old_bases)[:, None])
         ops, offsets = [], {}
-        table_shifts = {shape: space.shifts(batch) for shape, space in tables.items()}
         for op in layer.ops:
-            new = self._op(op, chunk_shifts, batch)
+            new = self._op(op)
             if new is not None:
                 new.table_offset = offsets.get(op.table, 0)
                 offsets[op.table] = new.table_offset + new.num_heads
                 ops.append(new)
-        groups = []
-        for group in layer.atom_groups:
-            new = self._atom_group(group, tables, table_shifts, chunk_shifts, batch)
-            if new is not None:
-                groups.append(new)
+        groups = [g for g in (self._atom_group(group, table_shift) for group in layer.atom_groups) if g is not None]
         return LayerPlan(ops, groups, offsets)
 
-    def _op(self, op: RuleOpPlan, chunk_shifts, batch) -> RuleOpPlan | None:
-        head_ptr = self.head_ptrs[id(op)]
-        heads, _ = self._select(head_ptr, batch)
+    def _op(self, op):
+        array = self.op_array[id(op)]
+        heads = self.entries[array]
         if len(heads) == 0:
             return None
-        head_space = _Space([0], [head_ptr])
-        head_shifts = head_space.shifts(batch)
-        groups, head_index = [], []
+        head_shift = self.shift[array]
         old_head_index = self._host(op.head_index)
-        start = 0
+        groups, head_index, start = [], [], 0
         for group in op.groups:
-            entries, position = self._select(self.group_ptrs[id(group)], batch)
+            g = self.group_array[id(group)]
+            entries, position = self.entries[g], self.positions[g]
             if len(entries):
-                leaves = [replace(leaf, rows=_long(self._remap(self._host(leaf.rows)[entries], position,
-                                                               self.chunk_spaces[leaf.chunk],
-                                                               chunk_shifts[leaf.chunk])))
-                          if self.chunk_spaces[leaf.chunk] is not None else
-                          replace(leaf, rows=_long(self._host(leaf.rows)[entries])) for leaf in group.leaves]
+                leaves = [_with(leaf, rows=_long(self._leaf_rows(leaf, entries, position))) for leaf in group.leaves]
                 groups.append(InstanceGroupPlan(len(entries), leaves, None))
-                head_index.append(self._remap(old_head_index[start + entries], position, head_space, head_shifts))
+                head_index.append(old_head_index[start + entries] + head_shift[position])
             start += group.size
         head_index = np.concatenate(head_index)
         order = _long(np.argsort(head_index, kind="stable")) if op.order is not None else None
         counts = self._host(op.head_counts)[heads]
-        return replace(op, groups=groups, head_index=_long(head_index), head_counts=_long(counts),
-                       num_heads=len(heads), order=order, head_sample=None)
+        return _with(op, groups=groups, head_index=_long(head_index), head_counts=_long(counts),
+                     num_heads=len(heads), order=order, head_sample=None)
 
-    def _atom_group(self, group: AtomGroupPlan, tables, table_shifts, chunk_shifts, batch):
-        space = self.chunk_spaces[group.chunk]
-        entries, position = self._select(space.ptrs[0], batch)
+    def _leaf_rows(self, leaf, entries, position) -> np.ndarray:
+        rows = self._host(leaf.rows)[entries]
+        array = self.chunk_array[leaf.chunk]
+        return rows if array is None else rows + self.shift[array][position]
+
+    def _atom_group(self, group, table_shift):
+        array = self.chunk_array[group.chunk]
+        entries, position = self.entries[array], self.positions[array]
         if len(entries) == 0:
             return None
         inputs = []
         for shape, rows in group.inputs:
-            new_rows = self._remap(self._host(rows)[entries], position, tables[shape], table_shifts[shape])
-            inputs.append((shape, _long(new_rows)))
-        return replace(group, inputs=inputs, num_atoms=len(entries))
+            old_bases, shift = table_shift[shape]
+            old = self._host(rows)[entries]
+            segment = np.searchsorted(old_bases, old, side="right") - 1 if len(old_bases) > 1 else 0
+            inputs.append((shape, _long(old + shift[segment, position])))
+        return _with(group, inputs=inputs, num_atoms=len(entries))
 
-    def _outputs(self, chunks, layers, chunk_shifts, samples, example_position) -> NetworkPlan:
-        entries, sample_position = self._select(self.output_ptr, samples)
+    def _outputs(self, chunks, layers, samples, example_position) -> NetworkPlan:
+        starts, ends = self.output_ptr[samples], self.output_ptr[samples + 1]
+        counts = ends - starts
+        entries = np.repeat(starts, counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts,
+                                                                                       counts)
+        sample_position = np.repeat(np.arange(len(samples)), counts)
         position = example_position[sample_position]
         old_chunk = np.asarray(self.plan.output_chunk, dtype=np.int64)[entries]
-        old_row = self._host(self.plan.output_row)[entries]
-        new_row = np.empty_like(old_row)
-        for c in np.unique(old_chunk).tolist():
-            pick = old_chunk == c
-            space = self.chunk_spaces[c]
-            new_row[pick] = old_row[pick] if space is None else \
-                self._remap(old_row[pick], position[pick], space, chunk_shifts[c])
+        new_row = self._host(self.plan.output_row)[entries].copy()
         groups = []
         for c in np.unique(old_chunk).tolist():
             pick = np.flatnonzero(old_chunk == c)
+            array = self.chunk_array[c]
+            if array is not None:
+                new_row[pick] += self.shift[array][position[pick]]
             groups.append((c, _long(new_row[pick]), _long(pick)))
         shapes = [self.plan.output_shapes[i] for i in entries.tolist()]
         targets = [self.plan.targets[i] for i in entries.tolist()]

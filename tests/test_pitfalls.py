@@ -182,7 +182,7 @@ def test_plan_indices_are_int64():
         for op in layer.ops:
             assert op.head_index.dtype == torch.int64
             for group in op.groups:
-                assert all(leaf.rows.dtype == torch.int64 for leaf in group.leaves)
+                assert all(leaf.rows is None or leaf.rows.dtype == torch.int64 for leaf in group.leaves)
 
 
 # -- interfaces --

@@ -161,7 +161,8 @@ class PlanSlicer:
             g = self.group_array[id(group)]
             entries, position = self.entries[g], self.positions[g]
             if len(entries):
-                leaves = [_with(leaf, rows=_long(self._leaf_rows(leaf, entries, position))) for leaf in group.leaves]
+                leaves = [leaf if leaf.rows is None else  # instance i reads row i: still so in the batch
+                          _with(leaf, rows=_long(self._leaf_rows(leaf, entries, position))) for leaf in group.leaves]
                 groups.append(InstanceGroupPlan(len(entries), leaves, None))
                 head_index.append(old_head_index[start + entries] + head_shift[position])
             start += group.size

@@ -225,7 +225,8 @@ class Compiler:
                 raise with_rule(error, rule.text) from None
             weight_first = (leaf.weight is not None and (leaf.function is None or drop)
                             and chunk.kind != "constant" and chunk.size < size)
-            leaves.append(LeafPlan(slot, chunk_ids[slot], _long(rows[:, slot]),
+            identity = chunk.size == size and np.array_equal(rows[:, slot], np.arange(size))
+            leaves.append(LeafPlan(slot, chunk_ids[slot], None if identity else _long(rows[:, slot]),
                                    None if drop else leaf.function, leaf.weight, chunk.shape,
                                    weight_shape, weight_first))
         try:

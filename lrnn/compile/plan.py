@@ -52,7 +52,7 @@ class LeafPlan:
 
     slot: int
     chunk: int
-    rows: Tensor
+    rows: Tensor | None   # None: instance i reads row i of the chunk (no gather needed)
     function: Function | None
     weight: int | None
     in_shape: tuple[int, int]

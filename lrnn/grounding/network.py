@@ -169,13 +169,18 @@ def _add_eval_facts(program, grounder, bindings, tables, fact_refs, values) -> N
 
 
 def _resolve_queries(program, queries, tables, bases, derived, query_example, sample_names=None):
+    ground = _ground_query_atoms(queries, tables, bases, derived, query_example)
     vocab = program.vocab
     resolved = []
     for index, sample_queries in enumerate(queries):
         name = index if sample_names is None else sample_names[index]
         s = int(query_example[index])
         atoms = []
-        for pred, pattern, target, text in sample_queries:
+        for number, (pred, pattern, target, text) in enumerate(sample_queries):
+            found = ground.get((index, number))
+            if found is not None:  # a ground query, derived: looked up in bulk
+                atoms.append((found, target, text))
+                continue
             table = tables.get(pred)
             if table is None:
                 raise QueryError(f"sample {name}: query {text} has no proof: no rule or fact defines "
@@ -199,6 +204,32 @@ def _resolve_queries(program, queries, tables, bases, derived, query_example, sa
                 atoms.append((int(atom), target, text))
         resolved.append(atoms)
     return resolved
+
+
+def _ground_query_atoms(queries, tables, bases, derived, query_example) -> dict[tuple[int, int], int]:
+    """Atom ids of ground queries that exist and are derived, looked up per predicate in bulk.
+
+    Returns {(sample, query number): atom id}; queries missing here (variables, no proof, input
+    facts) are resolved one by one so that their errors can name them.
+    """
+    by_pred: dict[int, list] = {}
+    for index, sample_queries in enumerate(queries):
+        for number, (pred, pattern, _, _) in enumerate(sample_queries):
+            if -1 not in pattern and pred in tables:
+                by_pred.setdefault(pred, []).append((index, number, int(query_example[index]), pattern))
+    found = {}
+    for pred, entries in by_pred.items():
+        table = tables[pred]
+        rows = np.array([[e[2], *e[3]] for e in entries], dtype=np.int64).reshape(len(entries), table.shape[1])
+        keys, table_keys = joint_keys([rows[:, j] for j in range(rows.shape[1])],
+                                      [table[:, j] for j in range(table.shape[1])])
+        position = lookup(keys, table_keys)
+        ids = np.where(position >= 0, bases[pred] + position, -1)
+        ok = (ids >= 0) & derived[np.maximum(ids, 0)]
+        for (index, number, _, _), atom, good in zip(entries, ids.tolist(), ok.tolist()):
+            if good:
+                found[(index, number)] = atom
+    return found
 
 
 def _missing_inputs(program, tables) -> str:

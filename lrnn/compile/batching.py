@@ -70,6 +70,9 @@ class PlanSlicer:
                 arrays.append(self.op_array[id(op)])
                 bases.append(op.table_offset)
             self.tables.append({shape: (np.array(a), np.array(b)) for shape, (a, b) in tables.items()})
+            for group in layer.atom_groups:
+                if group.scatter_source is not None:
+                    self.group_array[id(group)] = register(group.scatter_sample)
         self.ptrs = np.stack(ptrs) if ptrs else np.zeros((0, num_examples + 1), dtype=np.int64)
         self.output_ptr = _ptr(np.asarray(plan.output_sample, dtype=np.int64), plan.num_samples)
         self.numpy: dict[int, np.ndarray] = {}  # numpy copies of index tensors, made once
@@ -182,6 +185,8 @@ class PlanSlicer:
         entries, position = self.entries[array], self.positions[array]
         if len(entries) == 0:
             return None
+        if group.scatter_source is not None:
+            return self._scatter_group(group, table_shift, array, entries)
         inputs = []
         for shape, rows in group.inputs:
             old_bases, shift = table_shift[shape]
@@ -189,6 +194,18 @@ class PlanSlicer:
             segment = np.searchsorted(old_bases, old, side="right") - 1 if len(old_bases) > 1 else 0
             inputs.append((shape, _long(old + shift[segment, position])))
         return _with(group, inputs=inputs, num_atoms=len(entries))
+
+    def _scatter_group(self, group, table_shift, array, atom_entries):
+        scatter = self.group_array[id(group)]
+        entries, position = self.entries[scatter], self.positions[scatter]
+        old_bases, shift = table_shift[group.input_shapes[0]]
+        old = self._host(group.scatter_source)[entries]
+        segment = np.searchsorted(old_bases, old, side="right") - 1 if len(old_bases) > 1 else 0
+        source = old + shift[segment, position]
+        target = self._host(group.scatter_target)[entries] + self.shift[array][position]
+        counts = self._host(group.counts)[atom_entries]
+        return _with(group, scatter_source=_long(source), scatter_target=_long(target), scatter_sample=None,
+                     counts=_long(counts), num_atoms=len(atom_entries))
 
     def _outputs(self, chunks, layers, samples, example_position) -> NetworkPlan:
         starts, ends = self.output_ptr[samples], self.output_ptr[samples + 1]

@@ -322,20 +322,65 @@ class Compiler:
                                    minlength=len(unique)) > 0
         preds = self.network.atom_pred[unique]
         bypass = self._atom_bypass(unique, preds, counts, any_weighted)
-        columns = [preds, counts, bypass.astype(np.int64)] + [signature[:, j] for j in range(width)]
+        scattered = self._scatter_eligible(preds, bypass, signature, counts)
+        group_counts = np.where(scattered, 0, counts)
+        group_signature = signature.copy()
+        group_signature[scattered, 1:] = -1   # one shape for all contributions: the first column says it
+        columns = [preds, group_counts, bypass.astype(np.int64)] + [group_signature[:, j] for j in range(width)]
         keys = joint_keys([c + 1 for c in columns])[0]
         _, group_of = np.unique(keys, return_inverse=True)
         shapes = list(tables)
         groups = []
         for g in range(int(group_of.max()) + 1):
             pick = np.flatnonzero(group_of == g)
-            n = int(counts[pick[0]])
             pred = int(preds[pick[0]])
+            if scattered[pick[0]] and counts[pick].max() > 1:
+                groups.append(self._scatter_group(pred, unique[pick], counts[pick], rows[pick],
+                                                  shapes[int(signature[pick[0], 0])]))
+                continue
+            n = int(counts[pick[0]])
             input_shapes = [shapes[int(signature[pick[0], j])] for j in range(n)]
             inputs = [(input_shapes[j], _long(rows[pick, j])) for j in range(n)]
             groups.append(self._atom_group(pred, unique[pick], inputs, input_shapes, bool(bypass[pick[0]]),
                                            tables))
         return groups
+
+    def _scatter_eligible(self, preds, bypass, signature, counts) -> np.ndarray:
+        """Atoms whose rule contributions can be summed by index_add_ whatever their number.
+
+        Their relation combines by SUM or AVG and every contribution has the same shape, so
+        atoms with one, two or more contributing rules share one group and one value chunk.
+        """
+        eligible = ~bypass & (signature[:, 0] >= 0)
+        width = signature.shape[1]
+        for j in range(1, width):
+            eligible &= (signature[:, j] == signature[:, 0]) | (np.arange(width)[j] >= counts)
+        for pred in np.unique(preds).tolist():
+            if self.program.relation(pred).combination.name not in ("sum", "avg"):
+                eligible &= preds != pred
+        return eligible
+
+    def _scatter_group(self, pred, atoms, counts, rows, shape) -> AtomGroupPlan:
+        """Atom group whose contributions are summed into the atoms' rows with index_add_."""
+        relation = self.program.relation(pred)
+        what = f"relation {self.program.vocab.predicate_text(pred)}"
+        shapes = [shape] if relation.offset_weight is None else [self.weight_shapes[relation.offset_weight], shape]
+        try:
+            out_shape = combination_shape(relation.combination, shapes, what)
+            out_shape = transformation_shape(relation.transformation, out_shape)
+        except ShapeError as error:
+            atom = self.network.atom_text(self.program.vocab, int(atoms[0]))
+            raise ShapeError(f"{what} ({atom}): {error}") from None
+        chunk = self._new_chunk(ChunkPlan("derived", out_shape, len(atoms)), atoms)
+        valid = rows >= 0
+        destination = np.repeat(np.arange(len(atoms)), counts)
+        plan = AtomGroupPlan(pred, [], [shape], relation.offset_weight, relation.combination,
+                             relation.transformation, chunk, len(atoms), out_shape)
+        plan.scatter_source = _long(rows[valid])           # row-major: sorted by atom, hence by example
+        plan.scatter_target = _long(destination)
+        plan.scatter_sample = self.network.atom_sample[atoms][destination]
+        plan.counts = _long(counts)
+        return plan
 
     def _atom_bypass(self, atoms, preds, counts, weighted) -> np.ndarray:
         if not self.pruning:

@@ -119,6 +119,12 @@ class AtomGroupPlan:
     num_atoms: int
     out_shape: tuple[int, int]
     identity_input: bool = False  # the single input is the whole contribution table in order
+    # Scatter form (SUM or AVG over any number of rules): contribution rows of table
+    # `input_shapes[0]` added into atom rows `scatter_target`; `counts` per atom for AVG.
+    scatter_source: Tensor | None = None
+    scatter_target: Tensor | None = None
+    scatter_sample: np.ndarray | None = None
+    counts: Tensor | None = None
 
 
 @dataclass

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from ..program.records import Leaf
-from .aggregation import aggregate
+from .aggregation import aggregate, segment_sum
 from .functions import (
     SCALAR,
     combination_shape,
@@ -126,6 +126,8 @@ class Executor:
 
     # -- atom groups --
     def _atom_group(self, group, tables) -> Tensor:
+        if group.scatter_source is not None:
+            return self._scatter_group(group, tables)
         if group.identity_input:
             inputs = [tables[group.inputs[0][0]]]
         else:
@@ -140,4 +142,19 @@ class Executor:
         shape = combination_shape(group.combination, shapes, "relation")
         if value.shape[-3] != group.num_atoms:
             value = value.expand(*value.shape[:-3], group.num_atoms, *value.shape[-2:])
+        return transform(group.transformation, value, shape)
+
+    def _scatter_group(self, group, tables) -> Tensor:
+        """Sum (or average) each atom's rule contributions with one index_add_, then transform."""
+        shape = group.input_shapes[0]
+        value = segment_sum(_rows(tables[shape], group.scatter_source), group.scatter_target, group.num_atoms)
+        if group.combination.name == "avg":
+            value = value / group.counts.to(value.dtype)[:, None, None]
+        if group.offset_weight is not None:
+            offset = self.weight(group.offset_weight).unsqueeze(0)
+            offset_shape = self.weight_shapes[group.offset_weight]
+            value = combine(group.combination, [offset, value], [offset_shape, shape]) if \
+                group.combination.name == "sum" else (offset + value * group.counts.to(value.dtype)[:, None, None]) \
+                / (group.counts.to(value.dtype)[:, None, None] + 1)
+            shape = combination_shape(group.combination, [offset_shape, shape], "relation")
         return transform(group.transformation, value, shape)

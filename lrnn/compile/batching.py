@@ -14,6 +14,7 @@ import copy
 import numpy as np
 import torch
 
+from .compiler import whole_table_targets
 from .plan import InstanceGroupPlan, LayerPlan, NetworkPlan
 
 # Plans of single-sample batches are kept, because per-sample training cuts the same plans every
@@ -141,7 +142,8 @@ class PlanSlicer:
         for shape, (arrays, old_bases) in tables.items():
             totals = self.totals[arrays]
             new_bases = np.cumsum(totals) - totals
-            table_shift[shape] = (old_bases, self.shift[arrays] + (new_bases - old_bases)[:, None])
+            table_shift[shape] = (old_bases, self.shift[arrays] + (new_bases - old_bases)[:, None],
+                                  int(totals.sum()))
         ops, offsets = [], {}
         for op in layer.ops:
             new = self._op(op)
@@ -189,7 +191,7 @@ class PlanSlicer:
             return self._scatter_group(group, table_shift, array, entries)
         inputs = []
         for shape, rows in group.inputs:
-            old_bases, shift = table_shift[shape]
+            old_bases, shift, _ = table_shift[shape]
             old = self._host(rows)[entries]
             segment = np.searchsorted(old_bases, old, side="right") - 1 if len(old_bases) > 1 else 0
             inputs.append((shape, _long(old + shift[segment, position])))
@@ -198,14 +200,17 @@ class PlanSlicer:
     def _scatter_group(self, group, table_shift, array, atom_entries):
         scatter = self.group_array[id(group)]
         entries, position = self.entries[scatter], self.positions[scatter]
-        old_bases, shift = table_shift[group.input_shapes[0]]
+        old_bases, shift, table_size = table_shift[group.input_shapes[0]]
         old = self._host(group.scatter_source)[entries]
         segment = np.searchsorted(old_bases, old, side="right") - 1 if len(old_bases) > 1 else 0
         source = old + shift[segment, position]
         target = self._host(group.scatter_target)[entries] + self.shift[array][position]
         counts = self._host(group.counts)[atom_entries]
+        by_row = None
+        if group.target_by_row is not None:  # the batch's table rows are again all contributions
+            by_row = whole_table_targets(source, target, table_size)
         return _with(group, scatter_source=_long(source), scatter_target=_long(target), scatter_sample=None,
-                     counts=_long(counts), num_atoms=len(atom_entries))
+                     counts=_long(counts), num_atoms=len(atom_entries), target_by_row=by_row)
 
     def _outputs(self, chunks, layers, samples, example_position) -> NetworkPlan:
         starts, ends = self.output_ptr[samples], self.output_ptr[samples + 1]

@@ -335,8 +335,9 @@ class Compiler:
             pick = np.flatnonzero(group_of == g)
             pred = int(preds[pick[0]])
             if scattered[pick[0]] and counts[pick].max() > 1:
-                groups.append(self._scatter_group(pred, unique[pick], counts[pick], rows[pick],
-                                                  shapes[int(signature[pick[0], 0])]))
+                shape = shapes[int(signature[pick[0], 0])]
+                groups.append(self._scatter_group(pred, unique[pick], counts[pick], rows[pick], shape,
+                                                  tables[shape]))
                 continue
             n = int(counts[pick[0]])
             input_shapes = [shapes[int(signature[pick[0], j])] for j in range(n)]
@@ -360,7 +361,7 @@ class Compiler:
                 eligible &= preds != pred
         return eligible
 
-    def _scatter_group(self, pred, atoms, counts, rows, shape) -> AtomGroupPlan:
+    def _scatter_group(self, pred, atoms, counts, rows, shape, table_size) -> AtomGroupPlan:
         """Atom group whose contributions are summed into the atoms' rows with index_add_."""
         relation = self.program.relation(pred)
         what = f"relation {self.program.vocab.predicate_text(pred)}"
@@ -380,6 +381,7 @@ class Compiler:
         plan.scatter_target = _long(destination)
         plan.scatter_sample = self.network.atom_sample[atoms][destination]
         plan.counts = _long(counts)
+        plan.target_by_row = whole_table_targets(rows[valid], destination, table_size)
         return plan
 
     def _atom_bypass(self, atoms, preds, counts, weighted) -> np.ndarray:
@@ -436,6 +438,19 @@ class Compiler:
             groups.append((c, _long(row_arr[pick]), _long(pick)))
         return NetworkPlan(self.chunks, layers, out_chunk, _long(row_arr), out_sample, out_shapes, groups,
                            len(samples), targets)
+
+
+def whole_table_targets(source: np.ndarray, target: np.ndarray, table_size: int) -> torch.Tensor | None:
+    """If `source` lists every table row once, the target atom of each table row, else None.
+
+    Then the contributions are added straight from the table (no gather, and no scatter in
+    the backward pass).
+    """
+    if len(source) != table_size:
+        return None
+    by_row = np.full(table_size, -1, dtype=np.int64)
+    by_row[source] = target
+    return None if (by_row < 0).any() else _long(by_row)
 
 
 def _find_leaf(node, slot):

@@ -125,6 +125,7 @@ class AtomGroupPlan:
     scatter_target: Tensor | None = None
     scatter_sample: np.ndarray | None = None
     counts: Tensor | None = None
+    target_by_row: Tensor | None = None  # when the sources are the whole table: target of each row
 
 
 @dataclass

@@ -147,7 +147,10 @@ class Executor:
     def _scatter_group(self, group, tables) -> Tensor:
         """Sum (or average) each atom's rule contributions with one index_add_, then transform."""
         shape = group.input_shapes[0]
-        value = segment_sum(_rows(tables[shape], group.scatter_source), group.scatter_target, group.num_atoms)
+        if group.target_by_row is not None:  # every table row contributes: add the table in place
+            value = segment_sum(tables[shape], group.target_by_row, group.num_atoms)
+        else:
+            value = segment_sum(_rows(tables[shape], group.scatter_source), group.scatter_target, group.num_atoms)
         if group.combination.name == "avg":
             value = value / group.counts.to(value.dtype)[:, None, None]
         if group.offset_weight is not None:

@@ -18,6 +18,7 @@ from .errors import (
                      UnsupportedOptionError,
                      WeightError,
 )
+from .grounding.inference import InferenceEngine
 from .language import Aggregation, C, Combination, F, Metadata, R, Template, Transformation, V
 from .language.text import load_dataset, load_template, parse_dataset, parse_facts, parse_template
 from .model import BuiltDataset, Model
@@ -31,5 +32,5 @@ __all__ = [
     "StratificationError", "TemplateError", "UnknownFunctionError", "UnsafeRuleError", "UnsupportedOptionError",
     "WeightError", "Aggregation", "C", "Combination", "F", "Metadata", "R", "Template", "Transformation", "V",
     "Initializer", "Settings", "load_dataset", "load_template", "parse_dataset", "parse_facts",
-    "parse_template", "BuiltDataset", "Model",
+    "parse_template", "BuiltDataset", "Model", "InferenceEngine",
 ]

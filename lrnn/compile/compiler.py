@@ -229,6 +229,7 @@ class Compiler:
             leaves.append(LeafPlan(slot, chunk_ids[slot], None if identity else _long(rows[:, slot]),
                                    None if drop else leaf.function, leaf.weight, chunk.shape,
                                    weight_shape, weight_first))
+        _mark_duplicate_leaves(leaves)
         try:
             tree = rule.tree.children[0] if bypass else rule.tree
             shape = tree_shape(tree, leaf_shapes, f"rule {rule.text}")
@@ -438,6 +439,24 @@ class Compiler:
             groups.append((c, _long(row_arr[pick]), _long(pick)))
         return NetworkPlan(self.chunks, layers, out_chunk, _long(row_arr), out_sample, out_shapes, groups,
                            len(samples), targets)
+
+
+def _mark_duplicate_leaves(leaves) -> None:
+    """Structural deduplication: a leaf equal to an earlier one (same chunk, rows, function and
+    weight) reuses its value instead of gathering and multiplying again. Exact by construction."""
+    for j, leaf in enumerate(leaves):
+        for earlier in leaves[:j]:
+            if earlier.same_as is None and (earlier.chunk, earlier.weight, earlier.function, earlier.weight_first) \
+                    == (leaf.chunk, leaf.weight, leaf.function, leaf.weight_first) \
+                    and _same_rows(earlier.rows, leaf.rows):
+                leaf.same_as = earlier.slot
+                break
+
+
+def _same_rows(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and bool(torch.equal(a, b))
 
 
 def whole_table_targets(source: np.ndarray, target: np.ndarray, table_size: int) -> torch.Tensor | None:

@@ -58,6 +58,7 @@ class LeafPlan:
     in_shape: tuple[int, int]
     weight_shape: tuple[int, int] | None
     weight_first: bool   # apply the weight to the whole chunk, then gather (fewer rows than instances)
+    same_as: int | None = None  # slot of an earlier leaf with the same chunk, rows, function and weight
 
 
 @dataclass

@@ -77,6 +77,9 @@ class Executor:
         leaves = {}
         shapes = {}
         for leaf in group.leaves:
+            if leaf.same_as is not None:  # an identical leaf was computed already
+                leaves[leaf.slot], shapes[leaf.slot] = leaves[leaf.same_as], shapes[leaf.same_as]
+                continue
             leaves[leaf.slot], shapes[leaf.slot] = self._leaf(leaf, values, group.size)
         tree = op.tree.children[0] if op.combination_bypassed else op.tree
         value, shape = self._node(tree, leaves, shapes, op, top=not op.combination_bypassed)

@@ -21,10 +21,10 @@ def evaluate(template, samples, **settings):
 
 
 def test_chain_path_value():
-    # path(a, b) = sigmoid(0.9 * 1.5 * 1); path(a, c) adds the recursive rule through b.
+    # path(b, c) comes from the edge rule alone; path(a, c) only from the recursive rule through b.
     chain = [R.edge(C.a, C.b)[1.0], R.edge(C.b, C.c)[0.5]]
     path_bc = torch.sigmoid(torch.tensor(0.9 * 1.5 * 0.5, dtype=torch.float64))
-    path_ac = torch.sigmoid(0.9 * torch.tensor(0.0, dtype=torch.float64) + 0.8 * (1.0 * 1.0 + 2.0 * path_bc))
+    path_ac = torch.sigmoid(0.8 * (1.0 * 1.0 + 2.0 * path_bc))
     out = evaluate(path_template(), [Sample(R.path(C.a, C.c), chain)])
     torch.testing.assert_close(out[0], path_ac)
 

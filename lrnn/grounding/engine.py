@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..errors import GroundingLimitError, StratificationError
+from ..errors import GroundingLimitError
 from .builtin_ops import ConstantInfo, arithmetic, filter_mask, generate
 from .facts import FactSet
 from .joins import equi_join, joint_keys, member, unique_rows
@@ -250,17 +250,3 @@ class Grounder:
         keys, table_keys = joint_keys([rows[:, j] for j in range(rows.shape[1])],
                                       [table[:, j] for j in range(table.shape[1])])
         return member(keys, table_keys)
-
-
-def check_negation(program, components) -> None:
-    """Raise StratificationError if a predicate depends on itself through negation."""
-    for component, _ in components:
-        for rule in program.rules:
-            if rule.head_pred not in component:
-                continue
-            for lit in rule.literals:
-                if lit.kind == "negated" and lit.pred in component:
-                    raise StratificationError(
-                        f"rule {rule.index} ({rule.text}) negates {lit.text}, which depends on "
-                        f"{program.vocab.predicate_text(rule.head_pred)} itself; negation through "
-                        "recursion has no stratified meaning. Remove the cycle through negation.")

@@ -8,7 +8,6 @@ import numpy as np
 from ..errors import DatasetError
 from ..language.dsl import Atom, Rule, atom_text
 from ..language.terms import Constant
-from ..language.values import array_spec
 
 
 class FactValues:
@@ -186,7 +185,3 @@ def _encode_query(query: Atom, vocab, sample, s):
             raise DatasetError(f"sample {sample.name or s}: target of query {query} has no value")
         target = query.value.initial
     return pred, pattern, target, atom_text(query, with_value=False)
-
-
-def value_array(value) -> np.ndarray:
-    return array_spec(value, "fact value")[1]

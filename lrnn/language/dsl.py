@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 
 from ..errors import TemplateError, WeightError
 from .functions import TRANSFORMATIONS, Function, lookup
-from .terms import Constant, Term, Variable, to_term
+from .terms import Constant, Variable, to_term
 from .values import ValueSpec, parse_bracket
 
 ALL_VARIABLES = "..."  # the `alldiff(...)` shorthand: every variable of the rule
@@ -363,7 +363,3 @@ def ensure_fact(atom, where: str) -> Atom:
         if not isinstance(term, Constant):
             raise TemplateError(f"{where}: fact {atom} has the variable {term}; facts are ground")
     return atom
-
-
-def term_list(atom: Atom) -> list[Term]:
-    return list(atom.terms)

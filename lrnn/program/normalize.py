@@ -5,17 +5,13 @@ import math
 import re
 import warnings
 
-import numpy as np
-
 from ..errors import TemplateError, UnsafeRuleError, WeightError
 from ..language.dsl import ALL_VARIABLES, Atom, Expression, RelationSettings, Rule
-from ..language.functions import Function, lookup
-from ..language.terms import Constant, Variable
+from ..language.functions import Function
+from ..language.terms import Variable
 from ..language.values import ValueSpec
 from .builtins import BUILTINS, EVAL_BUILTINS, GENERATORS
 from .records import Leaf, LiteralRec, Node, RelationRec, RuleRec, TemplateFact, Vocabulary, WeightDecl
-
-SHAPE_CHANGING = {"transp", "slice", "reshape", "softmax", "sparsemax"}
 
 
 def _gain(function: Function | None) -> float:
@@ -277,15 +273,3 @@ class Program:
                         raise UnsafeRuleError(
                             f"{where}: variable {var_names[slot]!r} of {lit.text} is bound by no positive "
                             "body literal, so the literal cannot be evaluated. Bind it in a positive literal.")
-
-
-def ground_value(spec: ValueSpec | None) -> np.ndarray | None:
-    return None if spec is None else spec.initial
-
-
-def constant_text(term) -> str:
-    return term.name if isinstance(term, Constant) else str(term)
-
-
-def lookup_function(kind: str, name: str) -> Function:
-    return lookup(kind, name)

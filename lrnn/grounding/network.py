@@ -220,6 +220,8 @@ def _ground_query_atoms(queries, tables, bases, derived, query_example) -> dict[
     found = {}
     for pred, entries in by_pred.items():
         table = tables[pred]
+        if len(table) == 0:  # nothing to find: the per-query pass names the missing proof
+            continue
         rows = np.array([[e[2], *e[3]] for e in entries], dtype=np.int64).reshape(len(entries), table.shape[1])
         keys, table_keys = joint_keys([rows[:, j] for j in range(rows.shape[1])],
                                       [table[:, j] for j in range(table.shape[1])])

@@ -153,3 +153,11 @@ def test_example_facts_are_constants_by_default():
     model = template.build()
     built = model.build_dataset(Dataset([Sample(R.h, [R.a[0.5]])]))
     assert built.parameters() == []
+
+
+def test_sample_without_facts_has_no_proof():
+    template = Template()
+    template += R.h(V.X) <= R.f(V.X)
+    model = template.build()
+    with pytest.raises(QueryError, match=r"sample 0: query h\(a\) has no proof"):
+        model.build_dataset(Dataset([Sample(R.h(C.a), [])]))

@@ -36,7 +36,8 @@ class BatchLoader:
             samples = torch.arange(samples)
         self.samples = torch.as_tensor(samples, dtype=torch.long).reshape(-1)
         if len(self.samples) == 0:
-            raise DatasetError("no samples to draw batches from: the sample indices (fit's `train`, or the dataset) are empty")
+            raise DatasetError("no samples to draw batches from: the sample indices (fit's `train`, or the "
+                               "dataset) are empty")
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise DatasetError(f"batch_size must be a positive int or None, got {batch_size!r}")
         self.batch_size = batch_size or len(self.samples)

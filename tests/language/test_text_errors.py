@@ -207,3 +207,10 @@ DSL_CASES = [
 def test_bad_dsl(build, error, pattern):
     with pytest.raises(error, match=re.escape(pattern)):
         build()
+
+
+def test_parse_template_given_a_file_name(tmp_path):
+    path = tmp_path / "template.txt"
+    path.write_text("h :- b.\n")
+    with pytest.raises(ParseError, match="got the file name .* read a file with lrnn.load_template"):
+        parse_template(str(path))

@@ -26,6 +26,10 @@ def parse_template(text: str, source: str | None = None) -> Template:
         WeightError, UnknownFunctionError, TemplateError: invalid values, function names or entries.
         Every message starts with `file:line:column`.
     """
+    stripped = text.strip()
+    if "\n" not in stripped and stripped.endswith((".txt", ".pl", ".lrnn")) and Path(stripped).is_file():
+        raise ParseError(f"parse_template got the file name {stripped!r}, not template text; "
+                         "read a file with lrnn.load_template(path)")
     chain: tuple[Path, ...] = ()
     base = Path.cwd()
     if source is not None and Path(source).is_file():

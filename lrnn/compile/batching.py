@@ -14,7 +14,7 @@ import copy
 import numpy as np
 import torch
 
-from .compiler import whole_table_targets
+from .atom_groups import whole_table_targets
 from .plan import InstanceGroupPlan, LayerPlan, NetworkPlan
 
 # Plans of single-sample batches are kept, because per-sample training cuts the same plans every

@@ -235,7 +235,7 @@ class Model(nn.Module):
         return plan.to(device) if device.type != "cpu" else plan
 
     def plan(self, built: BuiltDataset, samples=None) -> NetworkPlan:
-        """The compiled plan of some samples of `built` (all by default).
+        """Return the compiled plan of some samples of `built` (all by default).
 
         A subset is cut from the whole dataset's plan by slicing its index tensors
         (:class:`~lrnn.compile.batching.PlanSlicer`). Slicing does not cover grouped softmax

@@ -19,7 +19,7 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.
 
 @dataclass(frozen=True)
 class Initializer:
-    """How dimension-only weights are drawn (all draws use torch's RNG).
+    """Distribution of weights given only by dimensions; every draw uses torch's RNG.
 
     `glorot`: U(-L, L), L = gain * sqrt(6 / (rows + cols)) for matrices, gain * sqrt(6 / (n + 1))
     for vectors, gain * sqrt(3) for scalars. `uniform`: U(-scale/2, scale/2). `normal`: N(0, scale).

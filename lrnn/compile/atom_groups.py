@@ -12,12 +12,8 @@ import torch
 from ..errors import ShapeError
 from ..grounding.joins import joint_keys
 from ..nn.functions import combination_shape, transformation_shape
-from .plan import AtomGroupPlan, ChunkPlan
+from .plan import AtomGroupPlan, ChunkPlan, index_tensor
 from .shapes import preserves_shape
-
-
-def _long(array) -> torch.Tensor:
-    return torch.as_tensor(np.ascontiguousarray(array), dtype=torch.long)
 
 
 class AtomGroupBuilder:
@@ -48,7 +44,7 @@ class AtomGroupBuilder:
         scattered = self._scatter_eligible(preds, bypass, signature, counts)
         group_counts = np.where(scattered, 0, counts)
         group_signature = signature.copy()
-        group_signature[scattered, 1:] = -1   # one shape for all contributions: the first column says it
+        group_signature[scattered, 1:] = -1   # one shape for all contributions, kept in the first column
         columns = [preds, group_counts, bypass.astype(np.int64)] + [group_signature[:, j] for j in range(width)]
         keys = joint_keys([c + 1 for c in columns])[0]
         _, group_of = np.unique(keys, return_inverse=True)
@@ -64,7 +60,7 @@ class AtomGroupBuilder:
                 continue
             n = int(counts[pick[0]])
             input_shapes = [shapes[int(signature[pick[0], j])] for j in range(n)]
-            inputs = [(input_shapes[j], _long(rows[pick, j])) for j in range(n)]
+            inputs = [(input_shapes[j], index_tensor(rows[pick, j])) for j in range(n)]
             groups.append(self._atom_group(pred, unique[pick], inputs, input_shapes, bool(bypass[pick[0]]),
                                            tables))
         return groups
@@ -100,10 +96,10 @@ class AtomGroupBuilder:
         destination = np.repeat(np.arange(len(atoms)), counts)
         plan = AtomGroupPlan(pred, [], [shape], relation.offset_weight, relation.combination,
                              relation.transformation, chunk, len(atoms), out_shape)
-        plan.scatter_source = _long(rows[valid])           # row-major: sorted by atom, hence by example
-        plan.scatter_target = _long(destination)
+        plan.scatter_source = index_tensor(rows[valid])           # row-major: sorted by atom, hence by example
+        plan.scatter_target = index_tensor(destination)
         plan.scatter_sample = self.network.atom_sample[atoms][destination]
-        plan.counts = _long(counts)
+        plan.counts = index_tensor(counts)
         plan.target_by_row = whole_table_targets(rows[valid], destination, table_size)
         return plan
 
@@ -156,4 +152,4 @@ def whole_table_targets(source: np.ndarray, target: np.ndarray, table_size: int)
         return None
     by_row = np.full(table_size, -1, dtype=np.int64)
     by_row[source] = target
-    return None if (by_row < 0).any() else _long(by_row)
+    return None if (by_row < 0).any() else index_tensor(by_row)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .atom_groups import whole_table_targets
-from .plan import InstanceGroupPlan, LayerPlan, NetworkPlan
+from .plan import InstanceGroupPlan, LayerPlan, NetworkPlan, index_tensor
 
 # Plans of single-sample batches are kept, because per-sample training cuts the same plans every
 # epoch. The plan of one Mutagenesis molecule under a 5-layer GIN takes about 70 KB of Python
@@ -26,9 +26,6 @@ SINGLE_SAMPLE_CACHE = 2048
 def _ptr(sample: np.ndarray, count: int) -> np.ndarray:
     return np.searchsorted(sample, np.arange(count + 1)).astype(np.int64)
 
-
-def _long(array: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
 
 
 def _with(obj, **changes):
@@ -134,7 +131,7 @@ class PlanSlicer:
             return chunk
         index = None
         if chunk.kind == "data":
-            index = _long(self._host(chunk.index)[self.entries[array]])
+            index = index_tensor(self._host(chunk.index)[self.entries[array]])
         return _with(chunk, size=int(self.totals[array]), index=index, row_sample=None)
 
     def _layer(self, layer, tables) -> LayerPlan:
@@ -166,16 +163,20 @@ class PlanSlicer:
             g = self.group_array[id(group)]
             entries, position = self.entries[g], self.positions[g]
             if len(entries):
-                leaves = [leaf if leaf.rows is None else  # instance i reads row i: still so in the batch
-                          _with(leaf, rows=_long(self._leaf_rows(leaf, entries, position))) for leaf in group.leaves]
+                leaves = [self._leaf(leaf, entries, position) for leaf in group.leaves]
                 groups.append(InstanceGroupPlan(len(entries), leaves, None))
                 head_index.append(old_head_index[start + entries] + head_shift[position])
             start += group.size
         head_index = np.concatenate(head_index)
-        order = _long(np.argsort(head_index, kind="stable")) if op.order is not None else None
+        order = index_tensor(np.argsort(head_index, kind="stable")) if op.order is not None else None
         counts = self._host(op.head_counts)[heads]
-        return _with(op, groups=groups, head_index=_long(head_index), head_counts=_long(counts),
+        return _with(op, groups=groups, head_index=index_tensor(head_index), head_counts=index_tensor(counts),
                      num_heads=len(heads), order=order, head_sample=None)
+
+    def _leaf(self, leaf, entries, position):
+        if leaf.rows is None:  # instance i reads row i, and still does in the batch
+            return leaf
+        return _with(leaf, rows=index_tensor(self._leaf_rows(leaf, entries, position)))
 
     def _leaf_rows(self, leaf, entries, position) -> np.ndarray:
         rows = self._host(leaf.rows)[entries]
@@ -194,7 +195,7 @@ class PlanSlicer:
             old_bases, shift, _ = table_shift[shape]
             old = self._host(rows)[entries]
             segment = np.searchsorted(old_bases, old, side="right") - 1 if len(old_bases) > 1 else 0
-            inputs.append((shape, _long(old + shift[segment, position])))
+            inputs.append((shape, index_tensor(old + shift[segment, position])))
         return _with(group, inputs=inputs, num_atoms=len(entries))
 
     def _scatter_group(self, group, table_shift, array, atom_entries):
@@ -209,8 +210,9 @@ class PlanSlicer:
         by_row = None
         if group.target_by_row is not None:  # the batch's table rows are again all contributions
             by_row = whole_table_targets(source, target, table_size)
-        return _with(group, scatter_source=_long(source), scatter_target=_long(target), scatter_sample=None,
-                     counts=_long(counts), num_atoms=len(atom_entries), target_by_row=by_row)
+        return _with(group, scatter_source=index_tensor(source), scatter_target=index_tensor(target),
+                     scatter_sample=None, counts=index_tensor(counts), num_atoms=len(atom_entries),
+                     target_by_row=by_row)
 
     def _outputs(self, chunks, layers, samples, example_position) -> NetworkPlan:
         starts, ends = self.output_ptr[samples], self.output_ptr[samples + 1]
@@ -227,8 +229,8 @@ class PlanSlicer:
             array = self.chunk_array[c]
             if array is not None:
                 new_row[pick] += self.shift[array][position[pick]]
-            groups.append((c, _long(new_row[pick]), _long(pick)))
+            groups.append((c, index_tensor(new_row[pick]), index_tensor(pick)))
         shapes = [self.plan.output_shapes[i] for i in entries.tolist()]
         targets = [self.plan.targets[i] for i in entries.tolist()]
-        return NetworkPlan(chunks, layers, old_chunk.tolist(), _long(new_row), sample_position.tolist(), shapes,
+        return NetworkPlan(chunks, layers, old_chunk.tolist(), index_tensor(new_row), sample_position.tolist(), shapes,
                            groups, len(samples), targets)

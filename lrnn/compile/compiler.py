@@ -12,14 +12,11 @@ from ..grounding.joins import joint_keys
 from ..nn.functions import SCALAR, combination_shape, product_shape, transformation_shape
 from ..program.records import Leaf
 from .atom_groups import AtomGroupBuilder
-from .plan import ChunkPlan, InstanceGroupPlan, LayerPlan, LeafPlan, NetworkPlan, RuleOpPlan
+from .plan import ChunkPlan, InstanceGroupPlan, LayerPlan, LeafPlan, NetworkPlan, RuleOpPlan, index_tensor
 from .shapes import leaf_shape, preserves_shape, tree_shape, with_rule
 
 logger = logging.getLogger(__name__)
 
-
-def _long(array) -> torch.Tensor:
-    return torch.as_tensor(np.ascontiguousarray(array), dtype=torch.long)
 
 
 class Compiler(AtomGroupBuilder):
@@ -93,7 +90,7 @@ class Compiler(AtomGroupBuilder):
                 pick = pick[np.argsort(self.network.atom_sample[pick], kind="stable")]
                 rows = self.fact_rows[self.network.fact_ref[pick]]
                 shape = tuple(int(v) for v in self.fact_shapes[self.network.fact_ref[pick[0]]])
-                self._new_chunk(ChunkPlan("data", shape, len(pick), index=_long(rows)), pick)
+                self._new_chunk(ChunkPlan("data", shape, len(pick), index=index_tensor(rows)), pick)
         default = atoms[refs == -1]
         if len(default):
             self._new_chunk(ChunkPlan("constant", SCALAR, 1, constant=self.settings.default_fact_value),
@@ -227,7 +224,7 @@ class Compiler(AtomGroupBuilder):
             weight_first = (leaf.weight is not None and (leaf.function is None or drop)
                             and chunk.kind != "constant" and chunk.size < size)
             identity = chunk.size == size and np.array_equal(rows[:, slot], np.arange(size))
-            leaves.append(LeafPlan(slot, chunk_ids[slot], None if identity else _long(rows[:, slot]),
+            leaves.append(LeafPlan(slot, chunk_ids[slot], None if identity else index_tensor(rows[:, slot]),
                                    None if drop else leaf.function, leaf.weight, chunk.shape,
                                    weight_shape, weight_first))
         _mark_duplicate_leaves(leaves)
@@ -261,7 +258,7 @@ class Compiler(AtomGroupBuilder):
         order, group_index, num_groups = None, None, 0
         where = f"rule {rule.text}"
         if aggregation in ("concat", "softmax"):
-            order = _long(np.argsort(head_index, kind="stable"))
+            order = index_tensor(np.argsort(head_index, kind="stable"))
         if aggregation == "softmax":
             if rho_shape != SCALAR:
                 raise ShapeError(f"{where}: SOFTMAX aggregation needs scalar instance values, got "
@@ -289,8 +286,8 @@ class Compiler(AtomGroupBuilder):
             aggregation = "none"  # one instance per head, in head order: nothing to aggregate
         transformation = None if self._rule_bypassed(rule) else rule.transformation
         return RuleOpPlan(rule.index, groups, rule.tree, self._rule_bypassed(rule), transformation,
-                          aggregation, _long(head_index), _long(counts), len(unique), order,
-                          None if group_index is None else _long(group_index), num_groups,
+                          aggregation, index_tensor(head_index), index_tensor(counts), len(unique), order,
+                          None if group_index is None else index_tensor(group_index), num_groups,
                           rule.head_weight, rho_shape, agg_shape, out_shape, out_shape, 0,
                           rule.offset_weight)
 
@@ -314,8 +311,8 @@ class Compiler(AtomGroupBuilder):
         groups = []
         for c in np.unique(chunk_arr).tolist():
             pick = np.flatnonzero(chunk_arr == c)
-            groups.append((c, _long(row_arr[pick]), _long(pick)))
-        return NetworkPlan(self.chunks, layers, out_chunk, _long(row_arr), out_sample, out_shapes, groups,
+            groups.append((c, index_tensor(row_arr[pick]), index_tensor(pick)))
+        return NetworkPlan(self.chunks, layers, out_chunk, index_tensor(row_arr), out_sample, out_shapes, groups,
                            len(samples), targets)
 
 

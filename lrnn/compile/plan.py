@@ -15,6 +15,11 @@ from torch import Tensor
 from ..language.functions import Function
 
 
+def index_tensor(array) -> Tensor:
+    """Return an int64 index tensor sharing memory with `array` where it already is int64."""
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.int64))
+
+
 def _move(obj, device):
     for f in fields(obj):
         value = getattr(obj, f.name)

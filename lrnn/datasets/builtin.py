@@ -40,12 +40,12 @@ def motif_graphs(num_graphs: int = 400, seed: int = 0) -> GraphDataset:
     """
     rng = np.random.default_rng(seed)
     graphs = []
-    wanted = {0: num_graphs - num_graphs // 2, 1: num_graphs // 2}
-    while wanted[0] or wanted[1]:
+    remaining = {0: num_graphs - num_graphs // 2, 1: num_graphs // 2}
+    while remaining[0] or remaining[1]:
         graph = _random_graph(rng)
         label = int(graph["y"])
-        if wanted[label]:
-            wanted[label] -= 1
+        if remaining[label]:
+            remaining[label] -= 1
             graphs.append(graph)
     order = rng.permutation(len(graphs))
     return GraphDataset.from_graphs([graphs[i] for i in order])

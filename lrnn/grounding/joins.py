@@ -10,7 +10,7 @@ def joint_keys(*sides: list[np.ndarray]) -> list[np.ndarray]:
     """Encode rows of several column sets into int64 keys that are equal iff the rows are equal.
 
     Each side is a list of 1-D int64 arrays (the same number of columns on every side).
-    Columns are combined in mixed radix; where the next radix would overflow int64, the
+    Columns are combined in mixed radix. Where the next radix would overflow int64, the
     partial key is first replaced by its dense rank (np.unique), so any width works.
     """
     lengths = [len(side[0]) if side else 0 for side in sides]

@@ -135,7 +135,13 @@ def body_function_text(function: Function, num_args: int) -> str:
 
 def atom_text(atom: Atom, with_value: bool = True) -> str:
     """Render an atom or literal in the NeuraLogic text format."""
-    prefix = ("!" if atom.negated else "") + ("*" if atom.hidden else "") + ("@" if atom.special else "")
+    prefix = ""
+    if atom.negated:
+        prefix += "!"
+    if atom.hidden:
+        prefix += "*"
+    if atom.special:
+        prefix += "@"
     if atom.terms == (ALL_VARIABLES,):
         core = f"{prefix}{atom.name}(...)"
     elif atom.terms:

@@ -1,7 +1,7 @@
 """Runs a compiled :class:`NetworkPlan`: gather, weight, combine, aggregate, transform per layer.
 
-Values may carry leading batch dimensions `[B, ...]` (the torch integration module feeds a
-batch of fact values through one plan); every kernel indexes rows on dimension -3.
+Values may carry leading batch dimensions `[B, ...]`, because the torch integration module
+feeds a batch of fact values through one plan. Every kernel indexes rows on dimension -3.
 """
 from __future__ import annotations
 

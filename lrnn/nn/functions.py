@@ -1,8 +1,9 @@
 """Transformations and combinations on values of shape `[..., rows, cols]`, with shape rules.
 
-Every value is a matrix in its last two dimensions (scalar 1x1, column n x 1, row 1 x n);
-leading dimensions are atoms or instances, and optionally a batch. Each function has a
-shape rule (`*_shape`) that the compiler checks once, so the kernels never check.
+Every value is a matrix in its last two dimensions: a scalar is 1x1, a column vector n x 1
+and a row vector 1 x n. Leading dimensions are atoms or instances, optionally after a batch.
+Each function has a shape rule (`*_shape`) that the compiler checks once, so the kernels
+never check.
 """
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ SCALAR = (1, 1)
 
 def kind(shape) -> str:
     r, c = shape
-    return "scalar" if r == c == 1 else "column" if c == 1 else "row" if r == 1 else "matrix"
+    if r == c == 1:
+        return "scalar"
+    if c == 1:
+        return "column"
+    if r == 1:
+        return "row"
+    return "matrix"
 
 
 # -- products (the language's W x) --

@@ -98,14 +98,14 @@ def evaluate(model, built, loss: Callable | None = None, metrics: Sequence | dic
     targets = targets or TargetTable(model, built)
     metric_fns = metrics if isinstance(metrics, dict) else resolve_metrics(metrics)
     samples = torch.arange(len(built)) if samples is None else torch.as_tensor(samples, dtype=torch.long)
-    outputs, wanted = [], []
+    outputs, targets_seen = [], []
     with torch.no_grad():
         for batch in BatchLoader(samples, batch_size, shuffle=False):
             output = model(built, samples=batch)
-            wanted.append(targets.take(batch, output).to(_device(output)).reshape(-1))
+            targets_seen.append(targets.take(batch, output).to(_device(output)).reshape(-1))
             outputs.append(flatten_outputs(output).reshape(-1))
         output_shape = output.shape if isinstance(output, Tensor) else None
-        flat_out, flat_target = torch.cat(outputs), torch.cat(wanted)
+        flat_out, flat_target = torch.cat(outputs), torch.cat(targets_seen)
         output, target = _restore_shape(flat_out, flat_target, output_shape)
         scores = {} if loss is None else {"loss": float(loss(output, target))}
     scores.update({name: float(fn(output, target)) for name, fn in metric_fns.items()})
@@ -127,7 +127,7 @@ def predict(model, built, samples=None, batch_size: int | None = None) -> Tensor
 # -- one epoch --
 def _train_epoch(model, built, targets, loader, optimizer, loss, metric_fns, bar) -> dict[str, float]:
     total, count = 0.0, 0
-    outputs, wanted = [], []
+    outputs, targets_seen = [], []
     for batch in loader:
         optimizer.zero_grad()
         output = model(built, samples=batch)
@@ -140,13 +140,13 @@ def _train_epoch(model, built, targets, loader, optimizer, loss, metric_fns, bar
         count += size
         if metric_fns:
             outputs.append(flatten_outputs(output).detach().reshape(-1))
-            wanted.append(target.reshape(-1))
+            targets_seen.append(target.reshape(-1))
         bar.update(1)
         bar.set_postfix(loss=f"{float(value.detach()):.4f}", refresh=False)
     logs = {"loss": total / max(count, 1)}
     if metric_fns:
         shape = output.shape if isinstance(output, Tensor) else None
-        output, target = _restore_shape(torch.cat(outputs), torch.cat(wanted), shape)
+        output, target = _restore_shape(torch.cat(outputs), torch.cat(targets_seen), shape)
         logs.update({name: float(fn(output, target)) for name, fn in metric_fns.items()})
     return logs
 
